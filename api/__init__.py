@@ -1,0 +1,148 @@
+"""Interlude's HTTP API. `create_app` is the only thing that runs at import of a server."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import swagger_ui_bundle
+from flask import Flask, has_request_context, request, send_from_directory
+from flask_smorest import abort
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.wrappers import Response
+
+from api.config import Config
+from api.errors import register_error_handlers
+from api.extensions import api, cors, db, limiter, migrate
+from api.logs import configure_logging
+from api.services.accounts import Passwords
+from api.services.health import database_check
+
+API_CSP = "default-src 'none'; frame-ancestors 'none'"
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# Bodies of these types are accepted; each view's schema then decides what it reads.
+ACCEPTED_BODY_TYPES = {"application/json", "multipart/form-data"}
+
+
+def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
+    base = config if isinstance(config, Config) else Config()
+    app = Flask(__name__, instance_path=str(base.INSTANCE_DIR), static_folder=None)
+    app.config.update(base.as_mapping())
+    if isinstance(config, Mapping):
+        app.config.update(config)
+    if not app.config["SECRET_KEY"]:
+        # Tokens are random and stored hashed, so the key only signs transient things.
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_MB"] * 1024 * 1024
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+
+    configure_logging(app)
+    _init_database(app)
+    api.init_app(app)
+    limiter.init_app(app)
+    if app.config["CORS_ORIGINS"]:
+        cors.init_app(
+            app,
+            origins=app.config["CORS_ORIGINS"],
+            expose_headers=["X-Request-ID", "X-Pagination", "ETag", "Content-Range"],
+            max_age=600,
+        )
+    register_error_handlers(app, api)
+    _register_blueprints(app)
+    _register_hooks(app)
+    app.extensions["interlude.passwords"] = Passwords(
+        app.config["ARGON2_TIME_COST"], app.config["ARGON2_MEMORY_KIB"]
+    )
+    with app.app_context():
+        app.extensions["interlude.readiness"] = {"database": database_check(db.engine)}
+
+    from api.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _init_database(app: Flask) -> None:
+    uri: str = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
+            "connect_args": {"timeout": 30},
+        }
+        os.makedirs(app.instance_path, exist_ok=True)
+    import api.models  # noqa: F401  (registers the tables)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
+    if uri.startswith("sqlite"):
+        with app.app_context():
+            _configure_sqlite(db.engine)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def set_pragmas(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not pysqlite, decide where transactions begin (savepoints work).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def begin(connection: Any) -> None:
+        # A deferred transaction that reads and then writes fails at once with "database is
+        # locked" when another writer got in between; taking the write lock up front makes
+        # writers queue (busy_timeout) instead. Reads stay concurrent.
+        reading = has_request_context() and request.method in ("GET", "HEAD", "OPTIONS")
+        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+
+
+def _register_blueprints(app: Flask) -> None:
+    from api.resources import admin, auth, health, me
+
+    for module in (health, auth, me, admin):
+        api.register_blueprint(module.blp)
+
+    static_dir = swagger_ui_bundle.swagger_ui_path
+
+    @app.route("/api/docs/static/<path:filename>")
+    def swagger_static(filename: str) -> Response:
+        response = send_from_directory(static_dir, filename, max_age=86400)
+        response.headers["Cache-Control"] = "public, max-age=86400"
+        return response
+
+
+def _register_hooks(app: Flask) -> None:
+    @app.before_request
+    def require_json_bodies() -> None:
+        if request.method in ("POST", "PUT", "PATCH") and request.path.startswith("/api/v1/"):
+            has_body = (request.content_length or 0) > 0 or request.headers.get("Transfer-Encoding")
+            if has_body and request.mimetype not in ACCEPTED_BODY_TYPES:
+                abort(
+                    415,
+                    message=f"Send the body as application/json, not "
+                    f"'{request.mimetype or 'no content type'}'.",
+                )
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        headers = response.headers
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "no-referrer")
+        headers.setdefault("X-Frame-Options", "DENY")
+        if not request.path.startswith("/api/docs"):
+            headers.setdefault(
+                "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"
+            )
+        if request.path.startswith("/api/v1/") and "Cache-Control" not in headers:
+            # Personal by default; public catalog responses set their own caching.
+            headers["Cache-Control"] = "no-store"
+        return response

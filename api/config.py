@@ -1,0 +1,100 @@
+"""Settings, read from INTERLUDE_* environment variables (and a `.env` file in development)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = Path(os.environ.get("INTERLUDE_INSTANCE_DIR", PROJECT_ROOT / "instance"))
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(f"INTERLUDE_{name}", default)
+
+
+def _env_list(name: str) -> list[str]:
+    return [item.strip() for item in _env(name, "").split(",") if item.strip()]
+
+
+class Config:
+    """Production and `make run` settings. Each attribute can be overridden by a mapping
+    passed to `create_app(config=...)`."""
+
+    def __init__(self) -> None:
+        load_dotenv(PROJECT_ROOT / ".env", override=False)
+        self.INSTANCE_DIR = INSTANCE_DIR
+        self.SECRET_KEY = _env("SECRET_KEY", "")
+        self.SQLALCHEMY_DATABASE_URI = _env(
+            "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'interlude.db'}"
+        )
+        self.SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": True}
+        self.STORAGE_URL = _env("STORAGE_URL", (INSTANCE_DIR / "media").as_uri())
+        self.S3_ENDPOINT_URL = _env("S3_ENDPOINT_URL", "") or None
+        self.JOB_QUEUE = _env("JOB_QUEUE", "thread")
+        self.MAX_UPLOAD_MB = int(_env("MAX_UPLOAD_MB", "50"))
+        self.CORS_ORIGINS = _env_list("CORS_ORIGINS")
+        self.TTS_VOICE = _env("TTS_VOICE", "default")
+        self.PRESIGN_SECONDS = int(_env("PRESIGN_SECONDS", "3600"))
+        self.ACCESS_TOKEN_SECONDS = int(_env("ACCESS_TOKEN_SECONDS", "3600"))
+        self.REFRESH_TOKEN_DAYS = int(_env("REFRESH_TOKEN_DAYS", "30"))
+        # Limits for POST /auth/token: per account (the email tried) and per client address.
+        self.TOKEN_RATE_LIMIT_ACCOUNT = _env("TOKEN_RATE_LIMIT_ACCOUNT", "10/minute;50/hour")
+        self.TOKEN_RATE_LIMIT_ADDRESS = _env("TOKEN_RATE_LIMIT_ADDRESS", "30/minute")
+        self.RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
+        self.RATELIMIT_HEADERS_ENABLED = True
+        self.LOG_LEVEL = _env("LOG_LEVEL", "INFO")
+        # argon2id cost; the defaults are argon2-cffi's RFC 9106 "low memory" profile.
+        self.ARGON2_TIME_COST = int(_env("ARGON2_TIME_COST", "3"))
+        self.ARGON2_MEMORY_KIB = int(_env("ARGON2_MEMORY_KIB", "65536"))
+
+        # flask-smorest / OpenAPI
+        self.API_TITLE = "Interlude"
+        self.API_VERSION = "v1"
+        self.OPENAPI_VERSION = "3.0.3"
+        self.OPENAPI_URL_PREFIX = "/api"
+        self.OPENAPI_JSON_PATH = "openapi.json"
+        self.OPENAPI_SWAGGER_UI_PATH = "/docs"
+        self.OPENAPI_SWAGGER_UI_URL = "/api/docs/static/"
+        self.API_SPEC_OPTIONS = {
+            "info": {
+                "description": (
+                    "Interlude: guided practice between therapy sessions. "
+                    "Errors share one shape: {code, status, message, errors?}. "
+                    "Objects the caller may not see answer 404; 403 is for a role that may "
+                    "never use an operation."
+                )
+            },
+            "components": {
+                "securitySchemes": {
+                    "bearerAuth": {"type": "http", "scheme": "bearer"},
+                }
+            },
+        }
+        self.JSON_SORT_KEYS = False
+
+    def as_mapping(self) -> dict[str, object]:
+        return {k: v for k, v in vars(self).items() if k.isupper()}
+
+
+class TestConfig(Config):
+    """Settings for the test suite: a throwaway SQLite file unless
+    INTERLUDE_TEST_DATABASE_URL names another database; cheap password hashing."""
+
+    def __init__(self, instance_dir: Path | None = None) -> None:
+        super().__init__()
+        self.TESTING = True
+        if instance_dir is not None:
+            self.INSTANCE_DIR = instance_dir
+            self.STORAGE_URL = (instance_dir / "media").as_uri()
+        self.SECRET_KEY = "test-secret-key-not-for-production"
+        self.SQLALCHEMY_DATABASE_URI = os.environ.get(
+            "INTERLUDE_TEST_DATABASE_URL", f"sqlite:///{self.INSTANCE_DIR / 'test.db'}"
+        )
+        self.ARGON2_TIME_COST = 1
+        self.ARGON2_MEMORY_KIB = 1024
+        self.JOB_QUEUE = "inline"
+        self.CORS_ORIGINS = []
+        self.LOG_LEVEL = "WARNING"

@@ -1,0 +1,121 @@
+"""One error shape for every failure: flask-smorest's {code, status, message, errors?}."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+
+from flask import Flask, current_app
+from flask_smorest import Api
+from sqlalchemy.exc import IntegrityError, OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from api.services.errors import ServiceError
+
+log = logging.getLogger("interlude.errors")
+
+
+class InterludeApi(Api):
+    """flask-smorest's Api, with a human message on every error (404 and 405 included)."""
+
+    def handle_http_exception(self, error: HTTPException):  # type: ignore[override]
+        payload, code, headers = super().handle_http_exception(error)
+        if "message" not in payload:
+            summary = summarise_errors(payload.get("errors"))
+            if code == 422 and summary:
+                payload["message"] = f"Please fix: {summary}"
+            elif code == 400 and summary:
+                payload["message"] = summary
+            else:
+                payload["message"] = error.description or error.name
+        if error.code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
+            headers = dict(headers)
+            headers["Allow"] = ", ".join(sorted(error.valid_methods))
+        if error.code == 429:
+            headers = dict(headers)
+            retry_after = getattr(error, "retry_after", None)
+            if retry_after:
+                headers.setdefault("Retry-After", str(retry_after))
+        return payload, code, headers
+
+
+def summarise_errors(errors: object) -> str:
+    """Flatten webargs' {location: {field: [messages]}} into "field: message; ..."."""
+    if not isinstance(errors, dict):
+        return ""
+    parts: list[str] = []
+
+    def walk(node: object, path: str) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                walk(value, f"{path}.{key}" if path else str(key))
+        elif isinstance(node, list) and all(isinstance(item, str) for item in node):
+            text = " ".join(node)
+            parts.append(f"{path}: {text}" if path else text)
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                walk(value, f"{path}[{index}]")
+        else:
+            parts.append(f"{path}: {node}")
+
+    for location, fields in errors.items():
+        if location in ("json", "query", "files", "form", "headers", "path"):
+            walk(fields, "")
+        else:
+            walk({location: fields}, "")
+    return "; ".join(parts)
+
+
+def register_error_handlers(app: Flask, api: InterludeApi) -> None:
+    def integrity_error(error: IntegrityError):
+        # Two requests raced to create the same thing: the loser gets a clean 409.
+        db_rollback()
+        log.info("integrity conflict: %s", error.orig)
+        return api.handle_http_exception(_conflict())
+
+    def database_unavailable(error: OperationalError):
+        db_rollback()
+        log.error("database error: %s", error)
+        exc = HTTPException(description="The service is briefly unavailable; please retry.")
+        exc.code = 503
+        return api.handle_http_exception(_with_name(exc, "Service Unavailable"))
+
+    def unexpected(error: Exception):
+        if isinstance(error, HTTPException):
+            return api.handle_http_exception(error)
+        current_app.logger.exception("unhandled error")
+        return api.handle_http_exception(
+            InternalServerError("Something went wrong on our side; it has been logged.")
+        )
+
+    def service_error(error: ServiceError):
+        db_rollback()
+        exc = HTTPException(description=error.message)
+        exc.code = error.status
+        exc = _with_name(exc, HTTPStatus(error.status).phrase)
+        exc.data = {"message": error.message}  # type: ignore[attr-defined]
+        if error.errors:
+            exc.data["errors"] = error.errors  # type: ignore[attr-defined]
+        return api.handle_http_exception(exc)
+
+    app.register_error_handler(ServiceError, service_error)
+    app.register_error_handler(IntegrityError, integrity_error)
+    app.register_error_handler(OperationalError, database_unavailable)
+    app.register_error_handler(Exception, unexpected)
+
+
+def db_rollback() -> None:
+    from api.extensions import db  # late: extensions imports this module
+
+    db.session.rollback()
+
+
+def _conflict() -> HTTPException:
+    from werkzeug.exceptions import Conflict
+
+    return Conflict("This conflicts with something that already exists; reload and try again.")
+
+
+def _with_name(exc: HTTPException, name: str) -> HTTPException:
+    exc.__class__ = type(name.replace(" ", ""), (HTTPException,), {"code": exc.code, "name": name})
+    return exc

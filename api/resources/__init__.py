@@ -1,0 +1,1 @@
+"""flask-smorest Blueprints, one per resource."""

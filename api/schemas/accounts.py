@@ -1,0 +1,67 @@
+"""Schemas for accounts: registration, tokens, the profile and staff accounts."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from api.models import Role
+from api.schemas.fields import ClockTime, TimeZone
+from api.services.accounts import PASSWORD_MAX, PASSWORD_MIN
+
+_password = {
+    "validate": validate.Length(
+        min=PASSWORD_MIN,
+        max=PASSWORD_MAX,
+        error=f"Use a password of {PASSWORD_MIN} to {PASSWORD_MAX} characters.",
+    ),
+    "load_only": True,
+}
+
+
+class RegisterSchema(Schema):
+    email = fields.Email(required=True, validate=validate.Length(max=320))
+    password = fields.String(required=True, **_password)
+    display_name = fields.String(validate=validate.Length(min=1, max=100), allow_none=True)
+    timezone = TimeZone(required=True, metadata={"example": "Europe/London"})
+
+
+class CreateUserSchema(RegisterSchema):
+    role = fields.Enum(Role, by_value=True, required=True)
+    timezone = TimeZone(load_default="UTC", metadata={"example": "Europe/London"})
+
+
+class TokenRequestSchema(Schema):
+    email = fields.String(required=True, validate=validate.Length(min=1, max=320))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=PASSWORD_MAX))
+
+
+class RefreshRequestSchema(Schema):
+    refresh_token = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class TokenSchema(Schema):
+    access_token = fields.String(required=True)
+    token_type = fields.String(required=True, metadata={"example": "Bearer"})
+    expires_in = fields.Integer(required=True, metadata={"description": "seconds"})
+    refresh_token = fields.String(required=True)
+
+
+class MeSchema(Schema):
+    id = fields.UUID(dump_only=True)
+    email = fields.Email(dump_only=True)
+    display_name = fields.String(allow_none=True)
+    role = fields.Enum(Role, by_value=True, dump_only=True)
+    timezone = fields.String()
+    day_starts_at = ClockTime(
+        metadata={"description": "when the client's day begins, HH:MM (default 03:00)"}
+    )
+
+
+class MePatchSchema(Schema):
+    display_name = fields.String(validate=validate.Length(min=1, max=100), allow_none=True)
+    timezone = TimeZone(metadata={"example": "Europe/London"})
+    day_starts_at = ClockTime()
+    password = fields.String(**_password)
+    current_password = fields.String(
+        load_only=True, validate=validate.Length(min=1, max=PASSWORD_MAX)
+    )

@@ -1,0 +1,235 @@
+"""Accounts: registration, sign-in, token rotation and revocation, profiles."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from functools import cache
+from zoneinfo import available_timezones
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from api.models import AuthSession, Role, User
+from api.models.base import utcnow
+from api.services.errors import Conflict, Invalid, Unauthorized
+
+Clock = Callable[[], datetime]
+
+PASSWORD_MIN = 12
+PASSWORD_MAX = 1024
+BAD_CREDENTIALS = "The email or password is not right."
+BAD_TOKEN = "Your session has ended or the token is not valid; please sign in again."
+
+
+@cache
+def iana_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def check_timezone(name: str) -> str:
+    if name not in iana_zones():
+        raise Invalid("timezone", f"timezone '{name}' is not an IANA zone, e.g. 'Europe/London'")
+    return name
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Passwords:
+    """argon2id hashing with a dummy verification for unknown accounts, so a sign-in takes
+    the same time whether or not the email exists."""
+
+    def __init__(self, time_cost: int, memory_kib: int) -> None:
+        self.hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
+        self._dummy = self.hasher.hash(secrets.token_urlsafe(16))
+
+    def hash(self, password: str) -> str:
+        return self.hasher.hash(password)
+
+    def verify(self, stored_hash: str | None, password: str) -> bool:
+        try:
+            return self.hasher.verify(stored_hash or self._dummy, password) and bool(stored_hash)
+        except (VerificationError, InvalidHashError):
+            return False
+
+
+@dataclass(frozen=True)
+class IssuedTokens:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    session: AuthSession
+
+
+@dataclass(frozen=True)
+class TokenPolicy:
+    access_seconds: int = 3600
+    refresh_days: int = 30
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def create_user(
+    session: Session,
+    passwords: Passwords,
+    *,
+    email: str,
+    password: str,
+    role: Role,
+    display_name: str | None = None,
+    timezone: str = "UTC",
+) -> User:
+    email = normalise_email(email)
+    check_timezone(timezone)
+    if session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise Conflict(f"An account with the email {email} already exists; sign in instead.")
+    user = User(
+        email=email,
+        password_hash=passwords.hash(password),
+        role=role,
+        display_name=display_name,
+        timezone=timezone,
+        day_starts_at=time(3, 0),
+    )
+    session.add(user)
+    session.flush()  # a racing twin fails here with IntegrityError -> 409
+    return user
+
+
+def issue_tokens(
+    session: Session,
+    user: User,
+    policy: TokenPolicy,
+    *,
+    family_id: uuid.UUID | None = None,
+    clock: Clock = utcnow,
+) -> IssuedTokens:
+    now = clock()
+    access, refresh = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    pair = AuthSession(
+        user_id=user.id,
+        family_id=family_id or uuid.uuid4(),
+        access_hash=hash_token(access),
+        refresh_hash=hash_token(refresh),
+        access_expires_at=now + timedelta(seconds=policy.access_seconds),
+        refresh_expires_at=now + timedelta(days=policy.refresh_days),
+        created_at=now,
+    )
+    session.add(pair)
+    session.flush()
+    return IssuedTokens(access, refresh, policy.access_seconds, pair)
+
+
+def sign_in(
+    session: Session,
+    passwords: Passwords,
+    policy: TokenPolicy,
+    *,
+    email: str,
+    password: str,
+    clock: Clock = utcnow,
+) -> IssuedTokens:
+    user = session.scalar(select(User).where(User.email == normalise_email(email)))
+    ok = passwords.verify(user.password_hash if user else None, password)
+    if not ok or user is None:
+        raise Unauthorized(BAD_CREDENTIALS)
+    if passwords.hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash(password)
+    return issue_tokens(session, user, policy, clock=clock)
+
+
+def refresh_tokens(
+    session: Session, policy: TokenPolicy, refresh_token: str, *, clock: Clock = utcnow
+) -> IssuedTokens:
+    now = clock()
+    pair = session.scalar(
+        select(AuthSession).where(AuthSession.refresh_hash == hash_token(refresh_token))
+    )
+    if pair is None or pair.revoked_at is not None or pair.refresh_expires_at <= now:
+        raise Unauthorized(BAD_TOKEN)
+    if pair.rotated_at is not None:
+        # A refresh token used twice: someone else may hold it. End the whole family.
+        revoke_family(session, pair.family_id, clock=clock)
+        raise Unauthorized(BAD_TOKEN)
+    claimed = session.execute(
+        update(AuthSession)
+        .where(AuthSession.id == pair.id, AuthSession.rotated_at.is_(None))
+        .values(rotated_at=now)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        # Lost a race with a concurrent refresh of the same token: treat it as reuse.
+        revoke_family(session, pair.family_id, clock=clock)
+        raise Unauthorized(BAD_TOKEN)
+    return issue_tokens(session, pair.user, policy, family_id=pair.family_id, clock=clock)
+
+
+def revoke_family(session: Session, family_id: uuid.UUID, *, clock: Clock = utcnow) -> None:
+    session.execute(
+        update(AuthSession)
+        .where(AuthSession.family_id == family_id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=clock())
+    )
+
+
+def revoke_other_sessions(
+    session: Session, user: User, keep_family: uuid.UUID | None, *, clock: Clock = utcnow
+) -> None:
+    query = update(AuthSession).where(
+        AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None)
+    )
+    if keep_family is not None:
+        query = query.where(AuthSession.family_id != keep_family)
+    session.execute(query.values(revoked_at=clock()))
+
+
+def authenticate_access_token(
+    session: Session, token: str, *, clock: Clock = utcnow
+) -> tuple[User, AuthSession]:
+    pair = session.scalar(select(AuthSession).where(AuthSession.access_hash == hash_token(token)))
+    if (
+        pair is None
+        or pair.revoked_at is not None
+        or pair.rotated_at is not None
+        or pair.access_expires_at <= clock()
+    ):
+        raise Unauthorized(BAD_TOKEN)
+    return pair.user, pair
+
+
+def update_profile(
+    session: Session,
+    passwords: Passwords,
+    user: User,
+    current: AuthSession | None,
+    changes: dict[str, object],
+    *,
+    clock: Clock = utcnow,
+) -> User:
+    new_password = changes.pop("password", None)
+    current_password = changes.pop("current_password", None)
+    if new_password is not None:
+        if not isinstance(current_password, str) or not passwords.verify(
+            user.password_hash, current_password
+        ):
+            raise Invalid("current_password", "To change the password, give the current one.")
+        user.password_hash = passwords.hash(str(new_password))
+        user.password_changed_at = clock()
+        revoke_other_sessions(session, user, current.family_id if current else None, clock=clock)
+    if "timezone" in changes:
+        user.timezone = check_timezone(str(changes["timezone"]))
+    if "display_name" in changes:
+        user.display_name = changes["display_name"]  # type: ignore[assignment]
+    if "day_starts_at" in changes:
+        user.day_starts_at = changes["day_starts_at"]  # type: ignore[assignment]
+    session.flush()
+    return user
