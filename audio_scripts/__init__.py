@@ -1,0 +1,44 @@
+"""The exercise script language and its renderer. Pure Python: imports nothing from api/."""
+
+from audio_scripts.check import Checked, check_script
+from audio_scripts.model import (
+    KINDS,
+    Bell,
+    Breathe,
+    BreathPattern,
+    Event,
+    Pause,
+    Say,
+    Script,
+    Segment,
+    Timeline,
+)
+from audio_scripts.parse import ScriptError, ScriptInvalid, parse
+from audio_scripts.timeline import (
+    LengthError,
+    build_timeline,
+    check_lengths,
+    estimate_speech_ms,
+)
+
+__all__ = [
+    "KINDS",
+    "Bell",
+    "BreathPattern",
+    "Breathe",
+    "Checked",
+    "Event",
+    "LengthError",
+    "Pause",
+    "Say",
+    "Script",
+    "ScriptError",
+    "ScriptInvalid",
+    "Segment",
+    "Timeline",
+    "build_timeline",
+    "check_lengths",
+    "check_script",
+    "estimate_speech_ms",
+    "parse",
+]

@@ -93,6 +93,16 @@ class Script:
     lengths: tuple[int, ...]
     segments: tuple[Segment, ...]
     background: str | None = None
+    # (line, column) of each entry of `lengths` in the source, in the same order, so a length
+    # that cannot fit is reported where it was written. Empty for scripts built in code.
+    length_marks: tuple[tuple[int, int], ...] = field(default=(), compare=False, repr=False)
+
+    def length_mark(self, minutes: int) -> tuple[int, int]:
+        """Where `minutes` was written in `lengths`; (0, 0) when unknown."""
+        for length, mark in zip(self.lengths, self.length_marks, strict=False):
+            if length == minutes:
+                return mark
+        return (0, 0)
 
     @property
     def breath_pattern(self) -> BreathPattern | None:
