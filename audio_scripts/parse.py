@@ -144,6 +144,8 @@ def parse(source: str) -> Script:
         raise ScriptInvalid([_syntax_error(exc)]) from None
     except yaml.YAMLError as exc:  # errors without a position, e.g. an unreadable stream
         raise ScriptInvalid([ScriptError(1, 1, f"YAML syntax error: {exc}")]) from None
+    except RecursionError:  # PyYAML composes nested lists recursively
+        raise ScriptInvalid([ScriptError(1, 1, "the YAML is nested too deeply")]) from None
     return _Reader().script(root)
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from audio_scripts import (
     Bell,
@@ -506,3 +508,30 @@ def test_segment_that_is_plain_text() -> None:
 def test_bell_seconds_out_of_range() -> None:
     error = only_error(with_segments("  - bell: {seconds: 0}\n"))
     assert error.message == "bell seconds must be 1s to 60s, got 0"
+
+
+def test_deeply_nested_yaml_is_an_error_not_a_crash() -> None:
+    error = only_error("title: " + "[" * 5000)
+    assert error.message == "the YAML is nested too deeply"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet=st.sampled_from(list("slug:title- []{},'\"#&*!|>\n\t 0123.5sm")), max_size=80)
+)
+def test_any_text_parses_or_raises_script_invalid(source: str) -> None:
+    try:
+        parse(source)
+    except ScriptInvalid as exc:
+        assert exc.errors
+        assert all(e.line >= 1 and e.column >= 1 for e in exc.errors)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, len(ARCHITECTURE_EXAMPLE) - 1), st.sampled_from(list(" :-[]{}x0\n\t")))
+def test_one_character_changed_in_a_valid_script_never_crashes(at: int, char: str) -> None:
+    source = ARCHITECTURE_EXAMPLE[:at] + char + ARCHITECTURE_EXAMPLE[at + 1 :]
+    try:
+        parse(source)
+    except ScriptInvalid as exc:
+        assert all(e.line >= 1 and e.column >= 1 for e in exc.errors)
