@@ -14,6 +14,7 @@ from audio_scripts.model import (
     Timeline,
 )
 from audio_scripts.parse import ScriptError, ScriptInvalid, parse
+from audio_scripts.render import RenderError, RenderResult, VariantResult, render_script
 from audio_scripts.timeline import (
     LengthError,
     build_timeline,
@@ -30,15 +31,19 @@ __all__ = [
     "Event",
     "LengthError",
     "Pause",
+    "RenderError",
+    "RenderResult",
     "Say",
     "Script",
     "ScriptError",
     "ScriptInvalid",
     "Segment",
     "Timeline",
+    "VariantResult",
     "build_timeline",
     "check_lengths",
     "check_script",
     "estimate_speech_ms",
     "parse",
+    "render_script",
 ]

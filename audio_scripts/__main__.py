@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from audio_scripts.check import check_script
+from audio_scripts.model import Say, Script
 from audio_scripts.parse import ScriptInvalid
 
 EXIT_OK = 0
@@ -63,8 +64,117 @@ def add_validate_parser(subparsers: argparse._SubParsersAction[argparse.Argument
     parser.set_defaults(run=run_validate)
 
 
+def _recordings_beside(script_path: Path, script: Script) -> dict[str, Path]:
+    """A say's `recording:` names a file relative to the script."""
+    return {
+        s.id: script_path.parent / s.recording
+        for s in script.segments
+        if isinstance(s, Say) and s.recording is not None
+    }
+
+
+def _bitrates(values: list[str]) -> dict[str, str]:
+    bitrates = {}
+    for value in values:
+        name, _, rate = value.partition("=")
+        if not rate:
+            raise ValueError(f"--bitrate {value!r}: write FORMAT=RATE, like opus=24k")
+        bitrates[name.strip().lower()] = rate.strip()
+    return bitrates
+
+
+def run_render(args: argparse.Namespace) -> int:
+    """Render FILE at the given lengths into --out; 1 with line-numbered errors when it cannot."""
+    from tqdm import tqdm
+
+    from audio_scripts.parse import parse
+    from audio_scripts.render import RenderError, render_script
+
+    name = args.file
+    try:
+        source = Path(name).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"{name}: cannot read: {exc}", file=sys.stderr)
+        return EXIT_MISSING
+    bar = tqdm(total=1.0, unit="", bar_format="{l_bar}{bar}| {elapsed}<{remaining}",
+               desc="rendering", disable=not sys.stderr.isatty())  # fmt: skip
+
+    def progress(fraction: float) -> None:
+        bar.update(max(0.0, fraction - bar.n))
+
+    try:
+        script = parse(source)
+        result = render_script(
+            script,
+            args.out,
+            lengths=args.length or None,
+            formats=args.format.split(","),
+            bitrates=_bitrates(args.bitrate),
+            recordings=_recordings_beside(Path(name), script),
+            progress=progress,
+        )
+    except ScriptInvalid as exc:
+        bar.close()
+        for error in exc.errors:
+            where = f"{name}:{error.line}:{error.column}" if error.line else name
+            print(f"{where}: {error.message}", file=sys.stderr)
+        return EXIT_INVALID
+    except RenderError as exc:
+        bar.close()
+        where = f"{name}:{exc.line}" if exc.line else name
+        print(f"{where}: {exc.message}", file=sys.stderr)
+        return EXIT_INVALID
+    except ValueError as exc:
+        bar.close()
+        print(f"{name}: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    bar.close()
+    for variant in result.variants:
+        for rendition in variant.renditions:
+            print(f"{rendition.path}  {rendition.bytes} bytes  {rendition.bitrate // 1000}k")
+        print(variant.captions_path)
+        print(variant.timeline_path)
+    stats = result.narration
+    print(f"narration: {stats.synthesised} synthesised, {stats.cached} from the cache")
+    return EXIT_OK
+
+
+def add_render_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "render",
+        help="render a script to audio (m4a, opus, mp3), captions (.vtt) and a timeline (.json)",
+        description="Render an exercise script at one or more lengths. Exit 0 on success, 1 "
+        "when the script or a recording is invalid (errors as FILE:LINE: message).",
+    )
+    parser.add_argument("file", metavar="FILE", help="a YAML exercise script")
+    parser.add_argument(
+        "--length",
+        type=int,
+        action="append",
+        default=[],
+        metavar="MINUTES",
+        help="a length to render (repeatable; default: all of the script's)",
+    )
+    parser.add_argument(
+        "--format",
+        default="aac",
+        metavar="LIST",
+        help="comma-separated: aac, opus, mp3 (aac is always written)",
+    )
+    parser.add_argument(
+        "--bitrate",
+        action="append",
+        default=[],
+        metavar="FORMAT=RATE",
+        help="e.g. opus=24k (defaults: aac 64k, opus 32k, mp3 64k)",
+    )
+    parser.add_argument("--out", default=".", metavar="DIR", help="where to write (default: .)")
+    parser.set_defaults(run=run_render)
+
+
 COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
     add_validate_parser,
+    add_render_parser,
 ]
 
 
