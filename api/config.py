@@ -83,6 +83,8 @@ class TestConfig(Config):
     """Settings for the test suite: a throwaway SQLite file unless
     INTERLUDE_TEST_DATABASE_URL names another database; cheap password hashing."""
 
+    __test__ = False  # not a pytest test class, despite the name
+
     def __init__(self, instance_dir: Path | None = None) -> None:
         super().__init__()
         self.TESTING = True

@@ -18,7 +18,7 @@ log = logging.getLogger("interlude.errors")
 class InterludeApi(Api):
     """flask-smorest's Api, with a human message on every error (404 and 405 included)."""
 
-    def handle_http_exception(self, error: HTTPException):  # type: ignore[override]
+    def handle_http_exception(self, error: HTTPException):
         payload, code, headers = super().handle_http_exception(error)
         if "message" not in payload:
             summary = summarise_errors(payload.get("errors"))

@@ -45,12 +45,13 @@ def auth_required(*roles: Role) -> Callable[[F], F]:
         @wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             token = bearer_token()
-            if token is None:
+            if not token:
                 abort(
                     401,
                     message="Sign in first: send 'Authorization: Bearer <access_token>'.",
                     headers={"WWW-Authenticate": 'Bearer realm="interlude"'},
                 )
+                raise AssertionError("unreachable")  # abort raises; this tells mypy so
             try:
                 user, pair = accounts.authenticate_access_token(db.session, token)
             except Unauthorized as error:

@@ -20,7 +20,7 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
-class User(db.Model):  # type: ignore[name-defined,misc]
+class User(db.Model):  # type: ignore[name-defined]
     __tablename__ = "users"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -47,7 +47,7 @@ class User(db.Model):  # type: ignore[name-defined,misc]
     )
 
 
-class AuthSession(db.Model):  # type: ignore[name-defined,misc]
+class AuthSession(db.Model):  # type: ignore[name-defined]
     """One access/refresh token pair. Pairs made by refreshing share a `family_id`;
     replaying a rotated refresh token revokes the whole family (a stolen token is spent)."""
 

@@ -8,7 +8,8 @@ from api.services.accounts import Passwords, TokenPolicy
 
 
 def passwords() -> Passwords:
-    return current_app.extensions["interlude.passwords"]  # type: ignore[no-any-return]
+    passwords: Passwords = current_app.extensions["interlude.passwords"]
+    return passwords
 
 
 def token_policy() -> TokenPolicy:

@@ -7,8 +7,8 @@ from flask_smorest import Blueprint
 
 from api.extensions import db
 from api.resources.deps import passwords
-from api.schemas.accounts import MePatchSchema, MeSchema
-from api.security import auth_required, current_auth_session, current_user
+from api.schemas.accounts import ChangePasswordSchema, MePatchSchema, MeSchema
+from api.security import auth_required, current_auth_session, current_user, documents
 from api.services import accounts
 
 blp = Blueprint("me", __name__, url_prefix="/api/v1/me", description="Your own account")
@@ -23,14 +23,26 @@ class Me(MethodView):
         return current_user()
 
     @auth_required()
-    @blp.arguments(MePatchSchema)
+    @blp.arguments(MePatchSchema, required=False)
     @blp.response(200, MeSchema)
     def patch(self, changes):
-        """Change your profile or password
-
-        Changing the password (give `current_password` too) signs out every other session."""
-        user = accounts.update_profile(
-            db.session, passwords(), current_user(), current_auth_session(), changes
-        )
+        """Change your display name, time zone or when your day starts"""
+        user = accounts.update_profile(db.session, current_user(), changes)
         db.session.commit()
         return user
+
+
+@blp.route("/password")
+class Password(MethodView):
+    @auth_required()
+    @blp.arguments(ChangePasswordSchema)
+    @blp.response(204)
+    @documents(415)
+    def post(self, data):
+        """Change your password
+
+        Every other session is signed out; this one stays signed in."""
+        accounts.change_password(
+            db.session, passwords(), current_user(), current_auth_session(), **data
+        )
+        db.session.commit()

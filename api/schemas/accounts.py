@@ -2,32 +2,34 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
 from api.models import Role
 from api.schemas.fields import ClockTime, TimeZone
 from api.services.accounts import PASSWORD_MAX, PASSWORD_MIN
 
-_password = {
-    "validate": validate.Length(
+
+def password_field(**kwargs: Any) -> fields.String:
+    length = validate.Length(
         min=PASSWORD_MIN,
         max=PASSWORD_MAX,
         error=f"Use a password of {PASSWORD_MIN} to {PASSWORD_MAX} characters.",
-    ),
-    "load_only": True,
-}
+    )
+    return fields.String(validate=length, load_only=True, **kwargs)
 
 
 class RegisterSchema(Schema):
     email = fields.Email(required=True, validate=validate.Length(max=320))
-    password = fields.String(required=True, **_password)
+    password = password_field(required=True)
     display_name = fields.String(validate=validate.Length(min=1, max=100), allow_none=True)
-    timezone = TimeZone(required=True, metadata={"example": "Europe/London"})
+    timezone = TimeZone(required=True)
 
 
 class CreateUserSchema(RegisterSchema):
     role = fields.Enum(Role, by_value=True, required=True)
-    timezone = TimeZone(load_default="UTC", metadata={"example": "Europe/London"})
+    timezone = TimeZone(load_default="UTC")
 
 
 class TokenRequestSchema(Schema):
@@ -59,9 +61,12 @@ class MeSchema(Schema):
 
 class MePatchSchema(Schema):
     display_name = fields.String(validate=validate.Length(min=1, max=100), allow_none=True)
-    timezone = TimeZone(metadata={"example": "Europe/London"})
+    timezone = TimeZone()
     day_starts_at = ClockTime()
-    password = fields.String(**_password)
+
+
+class ChangePasswordSchema(Schema):
     current_password = fields.String(
-        load_only=True, validate=validate.Length(min=1, max=PASSWORD_MAX)
+        required=True, load_only=True, validate=validate.Length(min=1, max=PASSWORD_MAX)
     )
+    new_password = password_field(required=True)

@@ -13,12 +13,14 @@ from api.services.accounts import iana_zones
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 
-class ClockTime(fields.String):
+class ClockTime(fields.Field[time]):
     """A time of day as "HH:MM" (24-hour)."""
 
     def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("metadata", {})
-        kwargs["metadata"].setdefault("example", "07:30")
+        metadata = kwargs.setdefault("metadata", {})
+        metadata.setdefault("example", "07:30")
+        metadata.setdefault("pattern", _HHMM.pattern)
+        metadata.setdefault("type", "string")
         super().__init__(**kwargs)
 
     def _serialize(self, value: time | None, attr: Any, obj: Any, **kwargs: Any) -> str | None:
@@ -31,7 +33,13 @@ class ClockTime(fields.String):
 
 
 class TimeZone(fields.String):
-    """An IANA time zone name such as Europe/London."""
+    """An IANA time zone name such as Europe/London (the spec lists them all)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        metadata = kwargs.setdefault("metadata", {})
+        metadata.setdefault("example", "Europe/London")
+        metadata.setdefault("enum", sorted(iana_zones()))
+        super().__init__(**kwargs)
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
         name = super()._deserialize(value, attr, data, **kwargs)

@@ -14,10 +14,10 @@ from zoneinfo import available_timezones
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
 from api.models import AuthSession, Role, User
 from api.models.base import utcnow
+from api.services import Db
 from api.services.errors import Conflict, Invalid, Unauthorized
 
 Clock = Callable[[], datetime]
@@ -80,7 +80,7 @@ def normalise_email(email: str) -> str:
 
 
 def create_user(
-    session: Session,
+    session: Db,
     passwords: Passwords,
     *,
     email: str,
@@ -107,7 +107,7 @@ def create_user(
 
 
 def issue_tokens(
-    session: Session,
+    session: Db,
     user: User,
     policy: TokenPolicy,
     *,
@@ -131,7 +131,7 @@ def issue_tokens(
 
 
 def sign_in(
-    session: Session,
+    session: Db,
     passwords: Passwords,
     policy: TokenPolicy,
     *,
@@ -149,7 +149,7 @@ def sign_in(
 
 
 def refresh_tokens(
-    session: Session, policy: TokenPolicy, refresh_token: str, *, clock: Clock = utcnow
+    session: Db, policy: TokenPolicy, refresh_token: str, *, clock: Clock = utcnow
 ) -> IssuedTokens:
     now = clock()
     pair = session.scalar(
@@ -173,7 +173,7 @@ def refresh_tokens(
     return issue_tokens(session, pair.user, policy, family_id=pair.family_id, clock=clock)
 
 
-def revoke_family(session: Session, family_id: uuid.UUID, *, clock: Clock = utcnow) -> None:
+def revoke_family(session: Db, family_id: uuid.UUID, *, clock: Clock = utcnow) -> None:
     session.execute(
         update(AuthSession)
         .where(AuthSession.family_id == family_id, AuthSession.revoked_at.is_(None))
@@ -182,7 +182,7 @@ def revoke_family(session: Session, family_id: uuid.UUID, *, clock: Clock = utcn
 
 
 def revoke_other_sessions(
-    session: Session, user: User, keep_family: uuid.UUID | None, *, clock: Clock = utcnow
+    session: Db, user: User, keep_family: uuid.UUID | None, *, clock: Clock = utcnow
 ) -> None:
     query = update(AuthSession).where(
         AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None)
@@ -193,7 +193,7 @@ def revoke_other_sessions(
 
 
 def authenticate_access_token(
-    session: Session, token: str, *, clock: Clock = utcnow
+    session: Db, token: str, *, clock: Clock = utcnow
 ) -> tuple[User, AuthSession]:
     pair = session.scalar(select(AuthSession).where(AuthSession.access_hash == hash_token(token)))
     if (
@@ -206,25 +206,7 @@ def authenticate_access_token(
     return pair.user, pair
 
 
-def update_profile(
-    session: Session,
-    passwords: Passwords,
-    user: User,
-    current: AuthSession | None,
-    changes: dict[str, object],
-    *,
-    clock: Clock = utcnow,
-) -> User:
-    new_password = changes.pop("password", None)
-    current_password = changes.pop("current_password", None)
-    if new_password is not None:
-        if not isinstance(current_password, str) or not passwords.verify(
-            user.password_hash, current_password
-        ):
-            raise Invalid("current_password", "To change the password, give the current one.")
-        user.password_hash = passwords.hash(str(new_password))
-        user.password_changed_at = clock()
-        revoke_other_sessions(session, user, current.family_id if current else None, clock=clock)
+def update_profile(session: Db, user: User, changes: dict[str, object]) -> User:
     if "timezone" in changes:
         user.timezone = check_timezone(str(changes["timezone"]))
     if "display_name" in changes:
@@ -233,3 +215,22 @@ def update_profile(
         user.day_starts_at = changes["day_starts_at"]  # type: ignore[assignment]
     session.flush()
     return user
+
+
+def change_password(
+    session: Db,
+    passwords: Passwords,
+    user: User,
+    current: AuthSession | None,
+    *,
+    current_password: str,
+    new_password: str,
+    clock: Clock = utcnow,
+) -> None:
+    """Set a new password and sign out every other session; this one stays signed in."""
+    if not passwords.verify(user.password_hash, current_password):
+        raise Invalid("current_password", "The current password is not right.")
+    user.password_hash = passwords.hash(new_password)
+    user.password_changed_at = clock()
+    revoke_other_sessions(session, user, current.family_id if current else None, clock=clock)
+    session.flush()
