@@ -1,5 +1,26 @@
 """SQLAlchemy models, one module per domain. Importing this package registers them all."""
 
 from api.models.accounts import AuthSession, Role, User
+from api.models.content import (
+    Exercise,
+    ExerciseVersion,
+    Recording,
+    Rendition,
+    Variant,
+    VersionStatus,
+)
+from api.models.jobs import Job, JobStatus
 
-__all__ = ["AuthSession", "Role", "User"]
+__all__ = [
+    "AuthSession",
+    "Exercise",
+    "ExerciseVersion",
+    "Job",
+    "JobStatus",
+    "Recording",
+    "Rendition",
+    "Role",
+    "User",
+    "Variant",
+    "VersionStatus",
+]
