@@ -40,10 +40,11 @@ def _even_split(sentence: str, limit: int) -> list[str]:
     words = sentence.split()
     parts = -(-len(sentence) // limit)
     while True:
-        width = min(limit, -(-len(sentence) // parts) + 8)
-        pieces = _wrap(words, width)
-        if len(pieces) <= parts or width == limit:
-            return pieces
+        # the narrowest wrap that still needs only `parts` pieces gives the most even pieces
+        for width in range(-(-len(sentence) // parts), limit + 1):
+            pieces = _wrap(words, width)
+            if len(pieces) <= parts:
+                return pieces
         parts += 1
 
 

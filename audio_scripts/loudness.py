@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .pcm import MIX_RATE, ffmpeg_exe
+from .pcm import MIX_RATE, ffmpeg_exe, smooth_gain
 
 TARGET_LUFS = -16.0
 # The PCM ceiling sits below the −1 dBTP promise: lossy encoders overshoot by a fraction of a dB.
@@ -23,7 +23,6 @@ PCM_CEILING_DBTP = -3.0
 SILENCE_LUFS = -70.0  # BS.1770's absolute gate: quieter than this counts as silence
 
 _CHUNK = 1 << 16  # samples handed to ffmpeg or oversampled at a time
-_BLOCK = 512  # limiter resolution, ~23 ms at 22.05 kHz
 _OVERSAMPLE = 4
 _TAPS_PER_PHASE = 12
 
@@ -38,7 +37,7 @@ class Loudness:
 class Normalisation:
     measured_lufs: float  # before
     gain_db: float
-    limited_ms: int  # how much of the audio the limiter touched
+    limited_ms: int  # how much of the audio the limiter touched (last pass)
 
 
 class LoudnessError(Exception):
@@ -98,53 +97,40 @@ def _phases() -> np.ndarray:
 _PHASES = _phases()
 
 
-def _block_true_peaks(pcm: np.ndarray, threshold: float) -> np.ndarray:
-    """Per `_BLOCK`, the 4x-oversampled peak; blocks whose samples stay under `threshold`
-    (too quiet for inter-sample peaks to reach the ceiling) just report their sample peak."""
-    n_blocks = -(-pcm.size // _BLOCK)
-    peaks = np.zeros(n_blocks, dtype=np.float32)
-    context = _TAPS_PER_PHASE
-    for start in range(0, pcm.size, _CHUNK):
-        chunk = pcm[start : start + _CHUNK]
-        first = start // _BLOCK
-        count = -(-chunk.size // _BLOCK)
-        padded = np.zeros(count * _BLOCK, dtype=np.float32)
-        np.abs(chunk, out=padded[: chunk.size])
-        block_peaks = padded.reshape(count, _BLOCK).max(axis=1)
-        peaks[first : first + count] = block_peaks
-        if block_peaks.max() < threshold:
-            continue
-        lo, hi = max(0, start - context), min(pcm.size, start + chunk.size + context)
-        window = pcm[lo:hi]
-        for phase in _PHASES[1:]:
-            interpolated = np.abs(np.convolve(window, phase, mode="same"))
-            interpolated = interpolated[start - lo : start - lo + chunk.size]
-            padded[: chunk.size] = interpolated
-            np.maximum(peaks[first : first + count], padded.reshape(count, _BLOCK).max(axis=1),
-                       out=peaks[first : first + count])  # fmt: skip
-    return peaks
+def _true_peak_envelope(window: np.ndarray) -> np.ndarray:
+    """Per sample, the largest of |x| and the three interpolated points after it (4x)."""
+    envelope = np.abs(window)
+    for phase in _PHASES[1:]:
+        np.maximum(envelope, np.abs(np.convolve(window, phase, mode="same")), out=envelope)
+    return envelope
 
 
-def limit_true_peak(pcm: np.ndarray, ceiling_dbtp: float = PCM_CEILING_DBTP) -> int:
-    """Pull down, in place, the stretches whose true peak passes the ceiling; returns how many
-    blocks were touched. The gain moves smoothly between block centres (no clicks), and a block
-    never gets more gain than its own peak allows."""
-    ceiling = 10 ** (ceiling_dbtp / 20)
-    peaks = _block_true_peaks(pcm, ceiling * 10 ** (-4 / 20))
-    need = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-9)).astype(np.float32)
-    if need.min() >= 1.0:
-        return 0
-    # each block takes the smallest gain of itself and two neighbours either side
-    padded = np.pad(need, 2, constant_values=1.0)
-    smooth = np.min(np.stack([padded[i : i + need.size] for i in range(5)]), axis=0)
-    centres = np.arange(need.size) * _BLOCK + _BLOCK / 2
+def limit_true_peak(
+    pcm: np.ndarray, ceiling_dbtp: float = PCM_CEILING_DBTP, *, sample_rate: int = MIX_RATE
+) -> int:
+    """Pull down, in place, whatever would pass the ceiling once oversampled; returns how many
+    samples were touched. A look-ahead limiter: the gain glides down over ~2.5 ms before a peak
+    and back up after it (no clicks), and never exceeds what each sample allows. Only stretches
+    loud enough for inter-sample peaks to matter are oversampled, so quiet audio costs nothing.
+    """
+    ceiling = np.float32(10 ** (ceiling_dbtp / 20))
+    suspicious = ceiling * np.float32(10 ** (-4 / 20))  # inter-sample peaks stay under +4 dB
+    width = sample_rate // 400 | 1
+    context = width + _TAPS_PER_PHASE
+    touched = 0
     for start in range(0, pcm.size, _CHUNK):
-        blocks = smooth[max(0, start // _BLOCK - 1) : (start + _CHUNK) // _BLOCK + 2]
-        if blocks.min() >= 1.0:
-            continue
         end = min(pcm.size, start + _CHUNK)
-        pcm[start:end] *= np.interp(np.arange(start, end), centres, smooth).astype(np.float32)
-    return int(np.count_nonzero(need < 1.0))
+        if float(np.max(np.abs(pcm[start:end]))) < suspicious:
+            continue
+        lo, hi = max(0, start - context), min(pcm.size, end + context)
+        window = pcm[lo:hi].copy()  # unchanged input, so chunk edges agree with each other
+        wanted = np.minimum(1.0, ceiling / np.maximum(_true_peak_envelope(window), 1e-9))
+        if float(wanted.min()) >= 1.0:
+            continue
+        gain = smooth_gain(wanted.astype(np.float32), width)[start - lo : end - lo]
+        pcm[start:end] *= gain
+        touched += int(np.count_nonzero(gain < 1.0))
+    return touched
 
 
 def normalise(
@@ -161,11 +147,11 @@ def normalise(
         return Normalisation(measured, 0.0, 0)
     gain_db = target_lufs - measured
     pcm *= np.float32(10 ** (gain_db / 20))
-    limited_blocks = limit_true_peak(pcm, ceiling_dbtp)
+    limited = limit_true_peak(pcm, ceiling_dbtp, sample_rate=sample_rate)
     # Limiting lowers the loudness a little; when it did real work, measure again and make up
     # the difference (which may need a little more limiting), at most twice.
     for _ in range(2):
-        if limited_blocks * _BLOCK < pcm.size // 100:
+        if limited < pcm.size // 100:
             break
         shortfall = (
             target_lufs - measure(pcm, sample_rate=sample_rate, true_peak=False).integrated_lufs
@@ -174,5 +160,5 @@ def normalise(
             break
         pcm *= np.float32(10 ** (shortfall / 20))
         gain_db += shortfall
-        limited_blocks = limit_true_peak(pcm, ceiling_dbtp)
-    return Normalisation(measured, gain_db, limited_blocks * _BLOCK * 1000 // sample_rate)
+        limited = limit_true_peak(pcm, ceiling_dbtp, sample_rate=sample_rate)
+    return Normalisation(measured, gain_db, limited * 1000 // sample_rate)

@@ -148,7 +148,7 @@ SPEECH_RMS_DB = -20.0  # level of narration while speaking (RMS of the voiced 10
 SPEECH_PEAK_DB = -11.0
 
 
-def _moving_average(values: np.ndarray, width: int) -> np.ndarray:
+def moving_average(values: np.ndarray, width: int) -> np.ndarray:
     """Centred moving average over `width` (odd) samples; the ends average what exists."""
     half = width // 2
     padded = np.concatenate([np.full(half, values[0]), values, np.full(half, values[-1])])
@@ -157,10 +157,22 @@ def _moving_average(values: np.ndarray, width: int) -> np.ndarray:
     return ((sums[width:] - sums[:-width]) / width).astype(np.float32)
 
 
-def _minimum_filter(values: np.ndarray, width: int) -> np.ndarray:
+def minimum_filter(values: np.ndarray, width: int) -> np.ndarray:
+    """Centred running minimum over `width` (odd) samples in O(n) (van Herk / Gil-Werman)."""
     half = width // 2
     padded = np.concatenate([np.full(half, values[0]), values, np.full(half, values[-1])])
-    return np.lib.stride_tricks.sliding_window_view(padded, width).min(axis=1)
+    blocks = -(-padded.size // width)
+    tail = np.full(blocks * width - padded.size, padded[-1], dtype=padded.dtype)
+    grid = np.concatenate([padded, tail]).reshape(blocks, width)
+    forward = np.minimum.accumulate(grid, axis=1).ravel()
+    backward = np.minimum.accumulate(grid[:, ::-1], axis=1)[:, ::-1].ravel()
+    n = values.size
+    return np.minimum(backward[:n], forward[width - 1 : width - 1 + n])
+
+
+def smooth_gain(wanted: np.ndarray, width: int) -> np.ndarray:
+    """A click-free gain curve never above `wanted`: running minimum, then running mean."""
+    return moving_average(minimum_filter(wanted, width), width)
 
 
 def level_speech(samples: np.ndarray, sample_rate: int = MIX_RATE) -> np.ndarray:
@@ -171,16 +183,26 @@ def level_speech(samples: np.ndarray, sample_rate: int = MIX_RATE) -> np.ndarray
     if samples.size < sample_rate // 50:
         return samples.astype(np.float32, copy=True)
     x = samples.astype(np.float32, copy=True)
-    envelope = np.sqrt(_moving_average(np.square(x), sample_rate // 100 | 1))  # 10 ms RMS
+    envelope = np.sqrt(moving_average(np.square(x), sample_rate // 100 | 1))  # 10 ms RMS
     voiced = envelope > envelope.max() * 10 ** (-35 / 20)
     level = float(np.sqrt(np.mean(np.square(x[voiced], dtype=np.float64))))
     threshold = np.float32(level * 10 ** (4 / 20))
     over = np.maximum(envelope / threshold, 1.0)
-    x *= _moving_average(over ** np.float32(1 / 3 - 1), sample_rate // 200 | 1)
+    x *= moving_average(over ** np.float32(1 / 3 - 1), sample_rate // 200 | 1)
     level = float(np.sqrt(np.mean(np.square(x[voiced], dtype=np.float64))))
     x *= np.float32(10 ** (SPEECH_RMS_DB / 20) / level)
     ceiling = np.float32(10 ** (SPEECH_PEAK_DB / 20))
     width = sample_rate // 400 | 1  # ~2.5 ms look-ahead and release
     wanted = np.minimum(1.0, ceiling / np.maximum(np.abs(x), 1e-9)).astype(np.float32)
-    x *= _moving_average(_minimum_filter(wanted, width), width)
+    x *= smooth_gain(wanted, width)
     return x
+
+
+def frame_levels_db(
+    samples: np.ndarray, frame_ms: int = 10, sample_rate: int = MIX_RATE
+) -> np.ndarray:
+    """RMS level of consecutive `frame_ms` frames, in dBFS (about −120 for digital silence)."""
+    frame = sample_rate * frame_ms // 1000
+    n = samples.size // frame
+    frames = samples[: n * frame].reshape(n, frame).astype(np.float64)
+    return 10 * np.log10(np.mean(frames**2, axis=1) + 1e-12)

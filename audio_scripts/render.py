@@ -229,7 +229,7 @@ def _narration(
         source = recordings.get(say.id, say.recording)
         if source is not None:
             clips[say.id] = load_recording(say.id, source, workdir, line=say.line)
-    prompts = [key for key in VOICE_CUES if _uses_voice_cues(script)]
+    prompts = _voice_prompts(script)
     total = max(1, len(says) + len(prompts))
     done = len(clips)
     for say in says:
@@ -252,8 +252,18 @@ def _narration(
     return clips, cue_clips
 
 
-def _uses_voice_cues(script: Script) -> bool:
-    return any(isinstance(s, Breathe) and s.cue == "voice" for s in script.segments)
+def _voice_prompts(script: Script) -> list[str]:
+    """The prompts (keys of VOICE_CUES) that the script's `cue: voice` breathing will speak."""
+    needed: set[str] = set()
+    for segment in script.segments:
+        if isinstance(segment, Breathe) and segment.cue == "voice":
+            pattern = segment.pattern
+            needed |= {"inhale", "exhale"}
+            if pattern.second_inhale > 0:
+                needed.add("inhale_again")
+            if pattern.hold_in > 0 or pattern.hold_out > 0:
+                needed.add("hold")
+    return [key for key in VOICE_CUES if key in needed]
 
 
 # --- the public entry point ----------------------------------------------------------------
