@@ -1,0 +1,86 @@
+"""encode: every rendition from one ffmpeg run, described by size, hash and type."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from audio_scripts.encode import encode, parse_bitrate, plan_formats
+from audio_scripts.pcm import MIX_RATE, decode
+
+
+@pytest.fixture(scope="module")
+def speechlike() -> np.ndarray:
+    """Ten seconds of a warbling tone with syllable-like bursts."""
+    t = np.arange(10 * MIX_RATE) / MIX_RATE
+    bursts = (np.sin(2 * np.pi * 3 * t) > 0).astype(np.float64)
+    return (0.3 * bursts * np.sin(2 * np.pi * (180 + 40 * np.sin(2 * np.pi * t)) * t)).astype(
+        np.float32
+    )
+
+
+def test_writes_each_format_with_its_size_hash_and_mime(
+    speechlike: np.ndarray, tmp_path: Path
+) -> None:
+    renditions = encode(speechlike, tmp_path / "clip", ["aac", "opus", "mp3"])
+    assert [(r.format, r.path.name, r.mime) for r in renditions] == [
+        ("aac", "clip.m4a", "audio/mp4"),
+        ("opus", "clip.opus", "audio/ogg"),
+        ("mp3", "clip.mp3", "audio/mpeg"),
+    ]
+    for rendition in renditions:
+        data = rendition.path.read_bytes()
+        assert rendition.bytes == len(data)
+        assert rendition.sha256 == hashlib.sha256(data).hexdigest()
+        decoded = decode(rendition.path)
+        assert abs(decoded.size - speechlike.size) * 1000 / MIX_RATE <= 50
+
+
+def test_aac_is_always_written_and_first(speechlike: np.ndarray, tmp_path: Path) -> None:
+    renditions = encode(speechlike, tmp_path / "clip", ["mp3"])
+    assert [r.format for r in renditions] == ["aac", "mp3"]
+
+
+def test_m4a_puts_its_index_first_so_playback_starts_at_once(
+    speechlike: np.ndarray, tmp_path: Path
+) -> None:
+    data = encode(speechlike, tmp_path / "clip")[0].path.read_bytes()
+    assert data.index(b"moov") < data.index(b"mdat")
+
+
+def test_default_bitrates_are_mono_speech_rates(speechlike: np.ndarray, tmp_path: Path) -> None:
+    renditions = encode(speechlike, tmp_path / "clip", ["aac", "opus", "mp3"])
+    assert {r.format: r.bitrate for r in renditions} == {"aac": 64000, "opus": 32000, "mp3": 64000}
+
+
+def test_a_configured_bitrate_is_used(speechlike: np.ndarray, tmp_path: Path) -> None:
+    low = encode(speechlike, tmp_path / "low", ["mp3"], {"mp3": "32k"})[1]
+    high = encode(speechlike, tmp_path / "high", ["mp3"], {"mp3": "128k"})[1]
+    assert (low.bitrate, high.bitrate) == (32000, 128000)
+    assert abs(low.bytes * 8 / 10 - 32000) < 32000 * 0.2
+    assert high.bytes > 3 * low.bytes
+
+
+def test_the_same_mix_encodes_to_the_same_bytes(speechlike: np.ndarray, tmp_path: Path) -> None:
+    first = encode(speechlike, tmp_path / "a", ["aac", "opus", "mp3"])
+    second = encode(speechlike, tmp_path / "b", ["aac", "opus", "mp3"])
+    assert [r.sha256 for r in first] == [r.sha256 for r in second]
+
+
+@pytest.mark.parametrize(("given", "bits"), [("64k", 64000), (48000, 48000), ("24000", 24000)])
+def test_bitrates_are_read_in_bits_or_kilobits(given: str | int, bits: int) -> None:
+    assert parse_bitrate(given) == bits
+
+
+@pytest.mark.parametrize("given", ["fast", "1k", "1000k"])
+def test_a_bad_bitrate_says_what_is_allowed(given: str) -> None:
+    with pytest.raises(ValueError, match="bitrate"):
+        parse_bitrate(given)
+
+
+def test_an_unknown_format_names_the_known_ones() -> None:
+    with pytest.raises(ValueError, match="unknown format 'wav': choose from aac, opus, mp3"):
+        plan_formats(["wav"])
