@@ -22,6 +22,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 
 run: $(VENV)/.installed-run
 	$(FLASK) db upgrade
+	$(FLASK) content sync
 	@echo "Interlude: http://127.0.0.1:8000/api/v1 · API docs: http://127.0.0.1:8000/api/docs"
 	$(BIN)/gunicorn -c infra/gunicorn.conf.py "api:create_app()"
 

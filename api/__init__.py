@@ -19,9 +19,11 @@ from werkzeug.wrappers import Response
 from api.config import Config
 from api.errors import register_error_handlers
 from api.extensions import api, cors, db, limiter, migrate
+from api.jobs import RUNNER_EXTENSION, make_runner
 from api.logs import configure_logging
 from api.services.accounts import Passwords
 from api.services.health import database_check
+from api.storage import storage_from_url
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -58,8 +60,19 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
     app.extensions["interlude.passwords"] = Passwords(
         app.config["ARGON2_TIME_COST"], app.config["ARGON2_MEMORY_KIB"]
     )
+    storage = storage_from_url(
+        app.config["STORAGE_URL"],
+        endpoint_url=app.config["S3_ENDPOINT_URL"],
+        presign_seconds=app.config["PRESIGN_SECONDS"],
+        region=os.environ.get("AWS_REGION") or None,
+    )
+    app.extensions["interlude.storage"] = storage
+    app.extensions[RUNNER_EXTENSION] = make_runner(app)
     with app.app_context():
-        app.extensions["interlude.readiness"] = {"database": database_check(db.engine)}
+        app.extensions["interlude.readiness"] = {
+            "database": database_check(db.engine),
+            "storage": storage.check,
+        }
 
     from api.cli import register_cli
 
@@ -106,9 +119,9 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from api.resources import admin, auth, health, me
+    from api.resources import admin, auth, editor, exercises, health, jobs, me
 
-    for module in (health, auth, me, admin):
+    for module in (health, auth, me, admin, exercises, editor, jobs):
         api.register_blueprint(module.blp)
 
     static_dir = swagger_ui_bundle.swagger_ui_path

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from tqdm import tqdm
 
 from api.extensions import db
 from api.models import Role
-from api.services import accounts
+from api.services import accounts, library
 from api.services.errors import ServiceError
+from api.services.rendering import RenderSettings
 
 users = AppGroup("users", help="Manage accounts.")
 
@@ -52,3 +57,47 @@ def create_user(email: str, role: str, display_name: str | None, timezone: str, 
 
 def register_cli(app: Flask) -> None:
     app.cli.add_command(users)
+    app.cli.add_command(content_group)
+
+
+content_group = AppGroup("content", help="The built-in exercise library.")
+
+
+@content_group.command("sync")
+@click.option(
+    "--folder",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of *.yaml scripts (default: the project's content/).",
+)
+def sync_content(folder: Path | None) -> None:
+    """Import, render (only what changed) and publish every script in the library."""
+    folder = folder or Path(current_app.config["CONTENT_DIR"])
+    storage = current_app.extensions["interlude.storage"]
+    settings = RenderSettings.from_config(current_app.config)
+    paths = library.library_files(folder)
+    if not paths:
+        raise click.ClickException(f"no *.yaml scripts in {folder}")
+    failures = 0
+    bar = tqdm(total=len(paths), unit="script", disable=not sys.stderr.isatty())
+    with bar:
+        for path in paths:
+            bar.set_description(path.stem[:28])
+            start = bar.n
+
+            def progress(fraction: float, start: float = start) -> None:
+                bar.n = start + min(1.0, fraction)
+                bar.refresh()
+
+            outcome = library.sync_file(db.session, storage, settings, path, progress=progress)
+            bar.n = start + 1
+            bar.refresh()
+            failures += outcome.action == library.SyncAction.FAILED
+            line = f"{outcome.action.value:>9}  {outcome.slug or path.name}"
+            if outcome.version is not None:
+                line += f" v{outcome.version}"
+            if outcome.message:
+                line += f": {outcome.message}"
+            bar.write(line)
+    if failures:
+        raise click.ClickException(f"{failures} script(s) could not be synced")

@@ -37,6 +37,11 @@ class Config:
         self.MAX_UPLOAD_MB = int(_env("MAX_UPLOAD_MB", "50"))
         self.CORS_ORIGINS = _env_list("CORS_ORIGINS")
         self.TTS_VOICE = _env("TTS_VOICE", "default")
+        # AAC (m4a) is always rendered; add opus and/or mp3 here.
+        self.RENDER_FORMATS = _env("RENDER_FORMATS", "aac")
+        self.RENDER_BITRATES = _env("RENDER_BITRATES", "")
+        self.JOB_THREADS = int(_env("JOB_THREADS", "2"))
+        self.CONTENT_DIR = Path(_env("CONTENT_DIR", str(PROJECT_ROOT / "content")))
         self.PRESIGN_SECONDS = int(_env("PRESIGN_SECONDS", "3600"))
         self.ACCESS_TOKEN_SECONDS = int(_env("ACCESS_TOKEN_SECONDS", "3600"))
         self.REFRESH_TOKEN_DAYS = int(_env("REFRESH_TOKEN_DAYS", "30"))

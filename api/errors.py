@@ -18,6 +18,19 @@ log = logging.getLogger("interlude.errors")
 class InterludeApi(Api):
     """flask-smorest's Api, with a human message on every error (404 and 405 included)."""
 
+    def _register_pagination_header(self) -> None:
+        # X-Pagination carries JSON text; say so (as `content`), so the spec is true to the
+        # wire: a `schema: object` header means comma-separated key=value pairs in OpenAPI.
+        self.spec.components.header(
+            "PAGINATION",
+            {
+                "description": "Pagination metadata as JSON: total, total_pages, first_page, "
+                "last_page, page, previous_page, next_page",
+                "content": {"application/json": {"schema": {"type": "object"}}},
+            },
+            lazy=True,
+        )
+
     def handle_http_exception(self, error: HTTPException):
         payload, code, headers = super().handle_http_exception(error)
         if "message" not in payload:

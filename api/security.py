@@ -86,3 +86,20 @@ def documents(*codes: int) -> Callable[[F], F]:
         return func
 
     return decorator
+
+
+def optional_user() -> User | None:
+    """The signed-in user when a valid token is sent; otherwise None (public reads never fail
+    because a phone kept an expired token)."""
+    token = bearer_token()
+    if not token:
+        return None
+    try:
+        user, _pair = accounts.authenticate_access_token(db.session, token)
+    except Unauthorized:
+        return None
+    return user
+
+
+def is_staff_editor(user: User | None) -> bool:
+    return user is not None and user.role in (Role.EDITOR, Role.ADMIN)

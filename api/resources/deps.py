@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from flask import current_app
 
+from api.jobs import JobRunner
 from api.services.accounts import Passwords, TokenPolicy
+from api.storage.base import Storage
 
 
 def passwords() -> Passwords:
-    passwords: Passwords = current_app.extensions["interlude.passwords"]
-    return passwords
+    hasher: Passwords = current_app.extensions["interlude.passwords"]
+    return hasher
 
 
 def token_policy() -> TokenPolicy:
@@ -17,3 +19,13 @@ def token_policy() -> TokenPolicy:
     return TokenPolicy(
         access_seconds=config["ACCESS_TOKEN_SECONDS"], refresh_days=config["REFRESH_TOKEN_DAYS"]
     )
+
+
+def storage() -> Storage:
+    store: Storage = current_app.extensions["interlude.storage"]
+    return store
+
+
+def jobs() -> JobRunner:
+    runner: JobRunner = current_app.extensions["interlude.jobs"]
+    return runner

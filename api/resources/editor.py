@@ -1,0 +1,146 @@
+"""Editing: validate and upload scripts, manage versions and recordings, render, publish."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from werkzeug.utils import secure_filename
+
+from api.extensions import db
+from api.models import ExerciseVersion, Role
+from api.resources.deps import jobs, storage
+from api.schemas.content import (
+    JobAcceptedSchema,
+    RecordingSchema,
+    SourceSchema,
+    UploadSchema,
+    ValidationSchema,
+    VersionRefSchema,
+    VersionSchema,
+)
+from api.security import auth_required, current_user, documents
+from api.services import content, rendering
+from api.services import jobs as job_service
+
+blp = Blueprint("editor", __name__, url_prefix="/api/v1", description="Editing exercises")
+
+EDITORS = (Role.EDITOR, Role.ADMIN)
+
+
+def version_body(version: ExerciseVersion) -> dict[str, object]:
+    return {
+        "slug": version.exercise.slug,
+        "version": version.number,
+        "status": version.status,
+        "title": version.title,
+        "kind": version.kind,
+        "lengths": version.lengths,
+        "error": version.error,
+        "recordings": sorted(r.segment_id for r in version.recordings),
+        "created_at": version.created_at,
+        "rendered_at": version.rendered_at,
+        "published_at": version.published_at,
+    }
+
+
+@blp.route("/scripts/validate")
+class ValidateScript(MethodView):
+    @auth_required(*EDITORS)
+    @blp.arguments(SourceSchema)
+    @blp.response(200, ValidationSchema)
+    @documents(415)
+    def post(self, data):
+        """Check a script: line-numbered errors (422), warnings and estimated durations"""
+        checked = content.check_source(data["source"])
+        durations = {str(m): ms for m, ms in sorted(checked.durations.items())}
+        return {"warnings": checked.warnings, "durations": durations}
+
+
+@blp.route("/scripts")
+class Scripts(MethodView):
+    @auth_required(*EDITORS)
+    @blp.arguments(SourceSchema)
+    @blp.response(201, VersionRefSchema)
+    @documents(409, 415)
+    def post(self, data):
+        """Upload a script as the next draft version of its exercise (made on first upload)"""
+        version = content.create_version(db.session, data["source"], author_id=current_user().id)
+        db.session.commit()
+        return {"slug": version.exercise.slug, "version": version.number, "status": version.status}
+
+
+@blp.route("/exercises/<slug>/versions")
+class Versions(MethodView):
+    @auth_required(*EDITORS)
+    @blp.response(200, VersionSchema(many=True))
+    @blp.paginate()
+    @documents(404)
+    def get(self, slug, pagination_parameters):
+        """Every version of an exercise, newest first, with its status"""
+        page = db.paginate(
+            content.list_versions(db.session, slug),
+            page=pagination_parameters.page,
+            per_page=pagination_parameters.page_size,
+            error_out=False,
+        )
+        pagination_parameters.item_count = page.total
+        return [version_body(v) for v in page.items]
+
+
+@blp.route("/exercises/<slug>/versions/<int:number>/recordings/<segment_id>")
+class Recordings(MethodView):
+    @auth_required(*EDITORS)
+    @blp.arguments(UploadSchema, location="files")
+    @blp.response(201, RecordingSchema)
+    @documents(404, 409, 413, 415)
+    def put(self, files, slug, number, segment_id):
+        """Upload a narration recording that replaces the voice of one say segment
+
+        Multipart, with the audio in the field `file`. It must decode as audio (else 415)
+        and fit INTERLUDE_MAX_UPLOAD_MB (else 413)."""
+        version = content.find_version(db.session, slug, number)
+        upload = files["file"]
+        filename = secure_filename(upload.filename or "") or None
+        with tempfile.TemporaryDirectory(prefix="interlude-upload-") as tmp:
+            path = Path(tmp) / "upload"
+            upload.save(path)
+            recording, _created = content.add_recording(
+                db.session,
+                storage(),
+                version,
+                segment_id,
+                path,
+                filename=filename,
+                uploaded_by=current_user().id,
+            )
+        db.session.commit()
+        return recording
+
+
+@blp.route("/exercises/<slug>/versions/<int:number>/render")
+class Render(MethodView):
+    @auth_required(*EDITORS)
+    @blp.response(202, JobAcceptedSchema)
+    @documents(404, 409)
+    def post(self, slug, number):
+        """Render every length of a version into audio, captions and timelines (a job)"""
+        version = content.find_version(db.session, slug, number)
+        job_id = rendering.start_render(db.session, version, requested_by=current_user().id).id
+        db.session.commit()
+        jobs().submit(job_id)
+        return {"job": job_service.get_job(db.session, job_id)}
+
+
+@blp.route("/exercises/<slug>/versions/<int:number>/publish")
+class Publish(MethodView):
+    @auth_required(*EDITORS)
+    @blp.response(200, VersionRefSchema)
+    @documents(404, 409)
+    def post(self, slug, number):
+        """Make a rendered version the one clients get; the switch is atomic"""
+        version = content.publish(db.session, content.find_version(db.session, slug, number))
+        db.session.commit()
+        return {"slug": slug, "version": version.number, "status": version.status}

@@ -1,0 +1,185 @@
+"""The catalog: published exercises, their variants, audio, captions and timelines."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify, request, url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from werkzeug.wrappers import Response as BaseResponse
+
+from api.delivery import IMMUTABLE, REVALIDATE, deliver_audio
+from api.extensions import db
+from api.models import Exercise, ExerciseVersion, Variant, VersionStatus
+from api.resources.deps import storage
+from api.schemas.content import (
+    AudioQuerySchema,
+    CatalogQuerySchema,
+    ExerciseDetailSchema,
+    ExerciseSummarySchema,
+    TimelineSchema,
+    VersionQuerySchema,
+)
+from api.security import documents, is_staff_editor, optional_user
+from api.services import content
+
+blp = Blueprint(
+    "exercises",
+    __name__,
+    url_prefix="/api/v1/exercises",
+    description="Published exercises and their audio. Public; editors also see drafts.",
+)
+
+AUDIO_TYPES: dict[str, dict[str, object]] = {"audio/mp4": {}, "audio/ogg": {}, "audio/mpeg": {}}
+AUDIO_DOC = {
+    "responses": {
+        "200": {"description": "the whole file", "content": AUDIO_TYPES},
+        "206": {"description": "the requested byte range", "content": AUDIO_TYPES},
+        "302": {"description": "S3 storage: a presigned URL to fetch the file from"},
+        "304": {"description": "not modified since the given ETag"},
+    }
+}
+
+
+def _visible(slug: str, args: dict) -> ExerciseVersion:
+    drafts = is_staff_editor(optional_user())
+    return content.visible_version(db.session, slug, number=args.get("version"), drafts=drafts)
+
+
+def _query(version: ExerciseVersion, fingerprint: str, **extra: str) -> dict[str, Any]:
+    query: dict[str, Any] = dict(extra)
+    if version.status != VersionStatus.PUBLISHED:
+        query["version"] = version.number
+    query["v"] = fingerprint[:16]
+    return query
+
+
+def _variant_body(version: ExerciseVersion, variant: Variant) -> dict[str, object]:
+    slug = version.exercise.slug
+    base: dict[str, Any] = {"slug": slug, "minutes": variant.length_minutes}
+    return {
+        "length_minutes": variant.length_minutes,
+        "duration_ms": variant.duration_ms,
+        "renditions": [
+            {
+                "format": r.format,
+                "bitrate": r.bitrate,
+                "bytes": r.bytes,
+                "url": url_for(
+                    "exercises.Audio", **base, **_query(version, r.sha256, format=r.format)
+                ),
+            }
+            for r in variant.renditions
+        ],
+        "captions_url": url_for(
+            "exercises.Captions", **base, **_query(version, variant.content_sha256)
+        ),
+        "timeline_url": url_for(
+            "exercises.TimelineView", **base, **_query(version, variant.content_sha256)
+        ),
+    }
+
+
+def _summary(exercise: Exercise) -> dict[str, object]:
+    return {
+        "slug": exercise.slug,
+        "title": exercise.title,
+        "kind": exercise.kind,
+        "summary": exercise.summary,
+        "lengths": exercise.lengths,
+        "languages": [exercise.language],
+    }
+
+
+@blp.route("")
+class Catalog(MethodView):
+    @blp.arguments(CatalogQuerySchema, location="query")
+    @blp.response(200, ExerciseSummarySchema(many=True))
+    @blp.paginate()
+    def get(self, filters, pagination_parameters):
+        """Published exercises, filtered by kind, words, length and language"""
+        query = content.catalog_query(**filters)
+        page = db.paginate(
+            query,
+            page=pagination_parameters.page,
+            per_page=pagination_parameters.page_size,
+            error_out=False,
+        )
+        pagination_parameters.item_count = page.total
+        return [_summary(e) for e in page.items]
+
+
+@blp.route("/<slug>")
+class Detail(MethodView):
+    @blp.arguments(VersionQuerySchema, location="query")
+    @blp.response(200, ExerciseDetailSchema)
+    @documents(404)
+    def get(self, args, slug):
+        """One exercise with its variants (length, duration, audio, captions, timeline)"""
+        version = _visible(slug, args)
+        return {
+            **_summary(version.exercise),
+            "title": version.title,
+            "kind": version.kind,
+            "summary": version.summary,
+            "lengths": version.lengths,
+            "language": version.language,
+            "languages": [version.language],
+            "version": version.number,
+            "status": version.status,
+            "breath_pattern": version.breath_pattern,
+            "variants": [_variant_body(version, v) for v in version.variants],
+        }
+
+
+@blp.route("/<slug>/variants/<int:minutes>/audio")
+class Audio(MethodView):
+    @blp.arguments(AudioQuerySchema, location="query")
+    @blp.doc(**AUDIO_DOC)
+    @documents(404, 416, 503)
+    def get(self, args, slug, minutes):
+        """The audio of one length: one pre-mixed file, playable with the screen locked
+
+        Local storage answers with the file (Range, ETag, immutable caching when the URL
+        carries `v`); S3 storage answers 302 to a presigned URL."""
+        version = _visible(slug, args)
+        variant = content.find_variant(version, minutes)
+        rendition = content.find_rendition(variant, args["format"])
+        fingerprinted = args.get("v") == rendition.sha256[:16]
+        published = version.status == VersionStatus.PUBLISHED
+        return deliver_audio(storage(), rendition, fingerprinted=fingerprinted, published=published)
+
+
+@blp.route("/<slug>/variants/<int:minutes>/captions")
+class Captions(MethodView):
+    @blp.arguments(VersionQuerySchema, location="query")
+    @blp.response(200, {"type": "string"}, content_type="text/vtt")
+    @documents(404)
+    def get(self, args, slug, minutes):
+        """WebVTT captions of the spoken parts"""
+        variant = content.find_variant(_visible(slug, args), minutes)
+        response = Response(variant.captions, mimetype="text/vtt")
+        return _cached(response, args, variant)
+
+
+@blp.route("/<slug>/variants/<int:minutes>/timeline")
+class TimelineView(MethodView):
+    @blp.arguments(VersionQuerySchema, location="query")
+    @blp.response(200, TimelineSchema)
+    @documents(404)
+    def get(self, args, slug, minutes):
+        """The timed events the PWA animates its pacer and captions from"""
+        variant = content.find_variant(_visible(slug, args), minutes)
+        return _cached(jsonify(TimelineSchema().dump(variant.timeline)), args, variant)
+
+
+def _cached(response: Response, args: dict, variant: Variant) -> BaseResponse:
+    response.set_etag(variant.content_sha256)
+    if variant.version.status != VersionStatus.PUBLISHED:
+        response.headers["Cache-Control"] = "no-store"  # a draft preview
+    elif args.get("v") == variant.content_sha256[:16]:
+        response.headers["Cache-Control"] = IMMUTABLE
+    else:
+        response.headers["Cache-Control"] = REVALIDATE
+    return response.make_conditional(request)

@@ -1,0 +1,155 @@
+"""Schemas for the catalog, audio delivery and editing."""
+
+from __future__ import annotations
+
+from flask_smorest.fields import Upload
+from marshmallow import Schema, fields, validate
+
+from api.models import JobStatus, VersionStatus
+from api.services.content import FORMATS, MAX_SOURCE_CHARS
+from audio_scripts import KINDS
+
+
+class CatalogQuerySchema(Schema):
+    kind = fields.String(validate=validate.OneOf(KINDS))
+    q = fields.String(
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "words to find in the title or summary"},
+    )
+    max_minutes = fields.Integer(
+        validate=validate.Range(min=1, max=600),
+        metadata={"description": "only exercises with a length of at most this many minutes"},
+    )
+    language = fields.String(validate=validate.Regexp(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"))
+
+
+class VersionQuerySchema(Schema):
+    version = fields.Integer(
+        validate=validate.Range(min=1),
+        metadata={"description": "editors and admins only: a draft version to preview"},
+    )
+    v = fields.String(
+        validate=validate.Length(max=64),
+        metadata={"description": "content fingerprint from the detail URLs (for caching)"},
+    )
+
+
+class AudioQuerySchema(VersionQuerySchema):
+    format = fields.String(load_default="aac", validate=validate.OneOf(sorted(FORMATS)))
+
+
+class ExerciseSummarySchema(Schema):
+    slug = fields.String(required=True)
+    title = fields.String(required=True)
+    kind = fields.String(required=True)
+    summary = fields.String(required=True)
+    lengths = fields.List(fields.Integer(), required=True)
+    languages = fields.List(fields.String(), required=True)
+
+
+class BreathPatternSchema(Schema):
+    inhale = fields.Float(required=True)
+    hold_in = fields.Float(required=True)
+    exhale = fields.Float(required=True)
+    hold_out = fields.Float(required=True)
+    second_inhale = fields.Float(required=True)
+
+
+class RenditionSchema(Schema):
+    format = fields.String(required=True)
+    bitrate = fields.Integer(required=True)
+    bytes = fields.Integer(required=True)
+    url = fields.String(required=True)
+
+
+class VariantSchema(Schema):
+    length_minutes = fields.Integer(required=True)
+    duration_ms = fields.Integer(required=True)
+    renditions = fields.List(fields.Nested(RenditionSchema), required=True)
+    captions_url = fields.String(required=True)
+    timeline_url = fields.String(required=True)
+
+
+class ExerciseDetailSchema(ExerciseSummarySchema):
+    language = fields.String(required=True)
+    version = fields.Integer(required=True)
+    status = fields.Enum(VersionStatus, by_value=True, required=True)
+    breath_pattern = fields.Nested(BreathPatternSchema, allow_none=True, required=True)
+    variants = fields.List(fields.Nested(VariantSchema), required=True)
+
+
+class TimelineEventSchema(Schema):
+    at_ms = fields.Integer(required=True)
+    until_ms = fields.Integer(required=True)
+    type = fields.String(
+        required=True, validate=validate.OneOf(["say", "pause", "bell", "inhale", "hold", "exhale"])
+    )
+    text = fields.String()
+
+
+class TimelineSchema(Schema):
+    duration_ms = fields.Integer(required=True)
+    events = fields.List(fields.Nested(TimelineEventSchema), required=True)
+
+
+class SourceSchema(Schema):
+    source = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=MAX_SOURCE_CHARS),
+        metadata={"description": "the exercise script, as YAML text"},
+    )
+
+
+class ValidationSchema(Schema):
+    warnings = fields.List(fields.String(), required=True)
+    durations = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        required=True,
+        metadata={"description": "estimated duration in ms for each length in minutes"},
+    )
+
+
+class VersionRefSchema(Schema):
+    slug = fields.String(required=True)
+    version = fields.Integer(required=True)
+    status = fields.Enum(VersionStatus, by_value=True, required=True)
+
+
+class VersionSchema(VersionRefSchema):
+    title = fields.String(required=True)
+    kind = fields.String(required=True)
+    lengths = fields.List(fields.Integer(), required=True)
+    error = fields.String(allow_none=True, required=True)
+    recordings = fields.List(
+        fields.String(), required=True, metadata={"description": "segment ids"}
+    )
+    created_at = fields.DateTime(required=True)
+    rendered_at = fields.DateTime(allow_none=True, required=True)
+    published_at = fields.DateTime(allow_none=True, required=True)
+
+
+class UploadSchema(Schema):
+    file = Upload(required=True, metadata={"description": "an audio file ffmpeg can decode"})
+
+
+class RecordingSchema(Schema):
+    segment_id = fields.String(required=True)
+    bytes = fields.Integer(required=True)
+    sha256 = fields.String(required=True)
+    duration_ms = fields.Integer(required=True)
+    filename = fields.String(allow_none=True, required=True)
+
+
+class JobSchema(Schema):
+    id = fields.UUID(required=True)
+    kind = fields.String(required=True)
+    status = fields.Enum(JobStatus, by_value=True, required=True)
+    progress = fields.Float(required=True)
+    error = fields.String(allow_none=True, required=True)
+    created_at = fields.DateTime(required=True)
+    finished_at = fields.DateTime(allow_none=True, required=True)
+
+
+class JobAcceptedSchema(Schema):
+    job = fields.Nested(JobSchema, required=True)
