@@ -71,7 +71,7 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
     with app.app_context():
         app.extensions["interlude.readiness"] = {
             "database": database_check(db.engine),
-            "storage": storage.check,
+            "storage": lambda: app.extensions["interlude.storage"].check(),
         }
 
     from api.cli import register_cli

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from api.models import Role
 from api.services import accounts, library
 from api.services.errors import ServiceError
 from api.services.rendering import RenderSettings
+from api.storage import S3Storage
 
 users = AppGroup("users", help="Manage accounts.")
 
@@ -70,10 +72,15 @@ content_group = AppGroup("content", help="The built-in exercise library.")
     default=None,
     help="Folder of *.yaml scripts (default: the project's content/).",
 )
-def sync_content(folder: Path | None) -> None:
+@click.option("--verbose", is_flag=True, help="Show the render log as well.")
+def sync_content(folder: Path | None, verbose: bool) -> None:
     """Import, render (only what changed) and publish every script in the library."""
+    if not verbose:
+        logging.getLogger("interlude").setLevel(logging.WARNING)
     folder = folder or Path(current_app.config["CONTENT_DIR"])
     storage = current_app.extensions["interlude.storage"]
+    if isinstance(storage, S3Storage):
+        storage.ensure_bucket()
     settings = RenderSettings.from_config(current_app.config)
     paths = library.library_files(folder)
     if not paths:

@@ -95,19 +95,21 @@ class Recordings(MethodView):
     @auth_required(*EDITORS)
     @blp.arguments(UploadSchema, location="files")
     @blp.response(201, RecordingSchema)
+    @blp.alt_response(200, schema=RecordingSchema, description="replaced", success=True)
     @documents(404, 409, 413, 415)
     def put(self, files, slug, number, segment_id):
         """Upload a narration recording that replaces the voice of one say segment
 
         Multipart, with the audio in the field `file`. It must decode as audio (else 415)
-        and fit INTERLUDE_MAX_UPLOAD_MB (else 413)."""
+        and fit INTERLUDE_MAX_UPLOAD_MB (else 413). 201 the first time, 200 when it replaces
+        an earlier upload. The version's audio changes only when it is rendered again."""
         version = content.find_version(db.session, slug, number)
         upload = files["file"]
         filename = secure_filename(upload.filename or "") or None
         with tempfile.TemporaryDirectory(prefix="interlude-upload-") as tmp:
             path = Path(tmp) / "upload"
             upload.save(path)
-            recording, _created = content.add_recording(
+            recording, created = content.add_recording(
                 db.session,
                 storage(),
                 version,
@@ -117,7 +119,7 @@ class Recordings(MethodView):
                 uploaded_by=current_user().id,
             )
         db.session.commit()
-        return recording
+        return recording, 201 if created else 200
 
 
 @blp.route("/exercises/<slug>/versions/<int:number>/render")

@@ -4,6 +4,7 @@ publishing, and the published catalog."""
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from dataclasses import asdict
 from pathlib import Path
@@ -187,7 +188,7 @@ def add_recording(
         raise NotAudio(f"The upload is not audio we can decode ({error}).") from None
     stored = storage.put_file(
         upload,
-        suffix=Path(filename or "").suffix.lower()[:10] or ".audio",
+        suffix=recording_suffix(filename),
         content_type="application/octet-stream",
     )
     recording = session.scalar(
@@ -210,6 +211,12 @@ def add_recording(
         version.status = VersionStatus.DRAFT  # its audio no longer matches: render again
     session.flush()
     return recording, created
+
+
+def recording_suffix(filename: str | None) -> str:
+    """A safe file suffix for a stored recording: the upload's own (".wav"), else ".audio"."""
+    suffix = re.sub(r"[^a-z0-9]", "", Path(filename or "").suffix.lower())[:8]
+    return f".{suffix}" if suffix else ".audio"
 
 
 def publish(session: Db, version: ExerciseVersion) -> ExerciseVersion:

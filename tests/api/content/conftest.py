@@ -59,13 +59,13 @@ def client(app, storage_kind):
 @pytest.fixture
 def local_only(storage_kind):
     if storage_kind != "local":
-        pytest.skip("local storage serves the file itself; S3 redirects")
+        pytest.skip("this behaviour is specific to local storage")
 
 
 @pytest.fixture
 def s3_only(storage_kind):
     if storage_kind != "s3":
-        pytest.skip("only S3 storage redirects to a presigned URL")
+        pytest.skip("this behaviour is specific to S3 storage")
 
 
 @pytest.fixture
