@@ -10,6 +10,7 @@ from api.models.content import (
     VersionStatus,
 )
 from api.models.jobs import Job, JobStatus
+from api.models.practice import Practice
 
 __all__ = [
     "AuthSession",
@@ -17,6 +18,7 @@ __all__ = [
     "ExerciseVersion",
     "Job",
     "JobStatus",
+    "Practice",
     "Recording",
     "Rendition",
     "Role",
