@@ -379,3 +379,52 @@ def s3_storage(seaweedfs: SeaweedFS) -> Iterator[S3Storage]:
     storage.ensure_bucket()
     yield storage
     seaweedfs.remove_bucket(bucket)
+
+
+# ---------------------------------------------------------------------------------------------
+# Exercises without audio: `make_exercise(slug, kind=..., lengths=[...], published=True)`
+# inserts an Exercise and one ExerciseVersion straight into the database, so tests that only
+# need an exercise to exist (the practice log) stay fast.
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_exercise(app: Flask) -> Callable[..., int]:
+    from api.models import Exercise, ExerciseVersion, VersionStatus
+    from api.models.base import utcnow
+
+    def make(
+        slug: str = "box-breathing",
+        *,
+        kind: str = "breathing",
+        lengths: list[int] | None = None,
+        published: bool = True,
+    ) -> int:
+        lengths = lengths or [3, 5, 10]
+        with app.app_context():
+            exercise = Exercise(slug=slug)
+            version = ExerciseVersion(
+                exercise=exercise,
+                number=1,
+                status=VersionStatus.PUBLISHED if published else VersionStatus.DRAFT,
+                source=f"slug: {slug}\n",
+                source_sha256="0" * 64,
+                title=slug.replace("-", " ").title(),
+                kind=kind,
+                language="en",
+                lengths=lengths,
+            )
+            db.session.add_all([exercise, version])
+            db.session.flush()
+            if published:
+                now = utcnow()
+                version.published_at = now
+                exercise.published_version_id = version.id
+                exercise.title, exercise.kind, exercise.language = version.title, kind, "en"
+                exercise.summary = ""
+                exercise.lengths, exercise.shortest_minutes = lengths, min(lengths)
+                exercise.first_published_at = now
+            db.session.commit()
+            return exercise.id
+
+    return make
