@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
 from api.extensions import db
 from api.models import Practice, Role
+from api.models.base import utcnow
 from api.schemas.practices import (
     PracticeBodySchema,
     PracticeListQuerySchema,
@@ -28,6 +32,12 @@ blp = Blueprint(
     description="Your practice log and progress. Practice ids are UUIDs made on the device; "
     "a path id that is not a UUID answers 404.",
 )
+
+
+def now() -> datetime:
+    """The server clock; tests put another in app.extensions["interlude.clock"]."""
+    clock = current_app.extensions.get("interlude.clock", utcnow)
+    return clock()
 
 
 def practice_body(practice: Practice) -> dict[str, object]:
@@ -63,7 +73,7 @@ class PracticeById(MethodView):
         if data.get("id", practice_id) != practice_id:
             abort(422, message="The body's id differs from the id in the path.")
         item = practice_input(data, practice_id)
-        practice, created = practices.record_practice(db.session, current_user(), item)
+        practice, created = practices.record_practice(db.session, current_user(), item, clock=now)
         db.session.commit()
         return practice_body(practice), 201 if created else 200
 
@@ -82,7 +92,7 @@ class PracticeById(MethodView):
 
         Its mood and note are erased. The id stays spent: replaying it answers 410 (PUT) or
         duplicate (sync). Deleting it again answers 204."""
-        practices.delete_practice(db.session, current_user().id, practice_id)
+        practices.delete_practice(db.session, current_user().id, practice_id, clock=now)
         db.session.commit()
 
 
@@ -98,7 +108,7 @@ class Sync(MethodView):
         Statuses: created, duplicate (already recorded, or deleted by you), conflict (the id
         was used with a different body), invalid (with errors by field)."""
         items = [load_sync_item(raw) for raw in data["practices"]]
-        outcomes = practices.record_practices(db.session, current_user(), items)
+        outcomes = practices.record_practices(db.session, current_user(), items, clock=now)
         db.session.commit()
         results = []
         for outcome in outcomes:
@@ -146,4 +156,4 @@ class Stats(MethodView):
         nearest minute; the 7 and 30 days end today. The current streak holds while
         yesterday was practised and today is not yet. Mood averages use the practices with
         both moods (n), rounded to 2 decimals; null when n is 0."""
-        return stats.compute_stats(db.session, current_user())
+        return stats.compute_stats(db.session, current_user(), clock=now)
