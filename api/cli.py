@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
 import sys
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 import click
@@ -72,8 +76,14 @@ content_group = AppGroup("content", help="The built-in exercise library.")
     default=None,
     help="Folder of *.yaml scripts (default: the project's content/).",
 )
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 16),
+    default=None,
+    help="Scripts rendered at once, each in a worker process (default: CPUs, at most 4).",
+)
 @click.option("--verbose", is_flag=True, help="Show the render log as well.")
-def sync_content(folder: Path | None, verbose: bool) -> None:
+def sync_content(folder: Path | None, jobs: int | None, verbose: bool) -> None:
     """Import, render (only what changed) and publish every script in the library."""
     if not verbose:
         logging.getLogger("interlude").setLevel(logging.WARNING)
@@ -81,30 +91,85 @@ def sync_content(folder: Path | None, verbose: bool) -> None:
     storage = current_app.extensions["interlude.storage"]
     if isinstance(storage, S3Storage):
         storage.ensure_bucket()
-    settings = RenderSettings.from_config(current_app.config)
     paths = library.library_files(folder)
     if not paths:
         raise click.ClickException(f"no *.yaml scripts in {folder}")
-    failures = 0
+    jobs = min(jobs or min(os.cpu_count() or 1, 4), len(paths))
     bar = tqdm(total=len(paths), unit="script", disable=not sys.stderr.isatty())
     with bar:
-        for path in paths:
-            bar.set_description(path.stem[:28])
-            start = bar.n
-
-            def progress(fraction: float, start: float = start) -> None:
-                bar.n = start + min(1.0, fraction)
-                bar.refresh()
-
-            outcome = library.sync_file(db.session, storage, settings, path, progress=progress)
-            bar.n = start + 1
-            bar.refresh()
+        if jobs == 1:
+            outcomes = _sync_here(paths, bar)
+        else:
+            outcomes = _sync_in_workers(paths, jobs, verbose, bar)
+        failures = 0
+        for outcome in outcomes:
             failures += outcome.action == library.SyncAction.FAILED
-            line = f"{outcome.action.value:>9}  {outcome.slug or path.name}"
-            if outcome.version is not None:
-                line += f" v{outcome.version}"
-            if outcome.message:
-                line += f": {outcome.message}"
-            bar.write(line)
+            bar.write(_describe(outcome))
     if failures:
         raise click.ClickException(f"{failures} script(s) could not be synced")
+
+
+def _describe(outcome: library.SyncOutcome) -> str:
+    line = f"{outcome.action.value:>9}  {outcome.slug or outcome.path.name}"
+    if outcome.version is not None:
+        line += f" v{outcome.version}"
+    if outcome.message:
+        line += f": {outcome.message}"
+    return line
+
+
+def _sync_here(paths: list[Path], bar: tqdm) -> Iterator[library.SyncOutcome]:
+    storage = current_app.extensions["interlude.storage"]
+    settings = RenderSettings.from_config(current_app.config)
+    for path in paths:
+        bar.set_description(path.stem[:28])
+        start = bar.n
+
+        def progress(fraction: float, start: float = start) -> None:
+            bar.n = start + min(1.0, fraction)
+            bar.refresh()
+
+        outcome = library.sync_file(db.session, storage, settings, path, progress=progress)
+        bar.n = start + 1
+        bar.refresh()
+        yield outcome
+
+
+def _sync_in_workers(
+    paths: list[Path], jobs: int, verbose: bool, bar: tqdm
+) -> Iterator[library.SyncOutcome]:
+    # Workers get this app's exact settings, so they write to the same database and storage.
+    config = {k: v for k, v in current_app.config.items() if k.isupper()}
+    with ProcessPoolExecutor(
+        jobs,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start_worker,
+        initargs=(config, verbose),
+    ) as pool:
+        pending = [pool.submit(_sync_in_worker, path) for path in paths]
+        for future in as_completed(pending):
+            bar.update(1)
+            yield future.result()
+
+
+_worker_app: Flask | None = None
+
+
+def _start_worker(config: dict[str, object], verbose: bool) -> None:
+    from api import create_app
+
+    global _worker_app
+    _worker_app = create_app(config)
+    if not verbose:
+        logging.getLogger("interlude").setLevel(logging.WARNING)
+
+
+def _sync_in_worker(path: Path) -> library.SyncOutcome:
+    assert _worker_app is not None, "the worker was not started with _start_worker"
+    with _worker_app.app_context():
+        settings = RenderSettings.from_config(_worker_app.config)
+        storage = _worker_app.extensions["interlude.storage"]
+        try:
+            return library.sync_file(db.session, storage, settings, path)
+        finally:
+            db.session.remove()
