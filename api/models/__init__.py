@@ -1,6 +1,7 @@
 """SQLAlchemy models, one module per domain. Importing this package registers them all."""
 
 from api.models.accounts import AuthSession, Role, User
+from api.models.care import AccessLogEntry, CareLink, Invitation, Prescription
 from api.models.content import (
     Exercise,
     ExerciseVersion,
@@ -13,12 +14,16 @@ from api.models.jobs import Job, JobStatus
 from api.models.practice import Practice
 
 __all__ = [
+    "AccessLogEntry",
     "AuthSession",
+    "CareLink",
     "Exercise",
     "ExerciseVersion",
+    "Invitation",
     "Job",
     "JobStatus",
     "Practice",
+    "Prescription",
     "Recording",
     "Rendition",
     "Role",

@@ -32,8 +32,9 @@ class Practice(db.Model):  # type: ignore[name-defined]
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     exercise_id: Mapped[int] = mapped_column(ForeignKey("exercises.id"))
     length_minutes: Mapped[int | None] = mapped_column(Integer)
-    # Prescriptions arrive with issue 6, which adds the foreign key.
-    prescription_id: Mapped[uuid.UUID | None] = mapped_column()
+    prescription_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("prescriptions.id", ondelete="SET NULL")
+    )
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # The client's day (their time zone and day_starts_at when the practice first arrived).
     local_day: Mapped[date] = mapped_column(Date)
