@@ -119,9 +119,9 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from api.resources import admin, auth, editor, exercises, health, jobs, me, practices
+    from api.resources import admin, auth, care, editor, exercises, health, jobs, me, practices
 
-    for module in (health, auth, me, admin, exercises, editor, jobs, practices):
+    for module in (health, auth, me, admin, exercises, editor, jobs, practices, care):
         api.register_blueprint(module.blp)
 
     static_dir = swagger_ui_bundle.swagger_ui_path

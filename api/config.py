@@ -48,6 +48,8 @@ class Config:
         # Limits for POST /auth/token: per account (the email tried) and per client address.
         self.TOKEN_RATE_LIMIT_ACCOUNT = _env("TOKEN_RATE_LIMIT_ACCOUNT", "10/minute;50/hour")
         self.TOKEN_RATE_LIMIT_ADDRESS = _env("TOKEN_RATE_LIMIT_ADDRESS", "30/minute")
+        # Invitation codes tried, per client and per address.
+        self.INVITE_RATE_LIMIT = _env("INVITE_RATE_LIMIT", "10/hour")
         self.RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
         self.RATELIMIT_HEADERS_ENABLED = True
         self.LOG_LEVEL = _env("LOG_LEVEL", "INFO")

@@ -8,14 +8,27 @@ from flask_smorest import Blueprint
 from api.extensions import db
 from api.resources.deps import passwords
 from api.schemas.accounts import ChangePasswordSchema, MePatchSchema, MeSchema
+from api.schemas.care import DeleteAccountSchema, ExportSchema
 from api.security import auth_required, current_auth_session, current_user, documents
-from api.services import accounts
+from api.services import accounts, privacy
 
 blp = Blueprint("me", __name__, url_prefix="/api/v1/me", description="Your own account")
 
 
 @blp.route("")
 class Me(MethodView):
+    @auth_required()
+    @blp.arguments(DeleteAccountSchema)
+    @blp.response(204)
+    @documents(415)
+    def delete(self, data):
+        """Erase your account and everything in it (give your password to confirm)
+
+        Practices, links, the access log and the account are deleted. Prescriptions a
+        therapist wrote for you stay in their records, without you."""
+        privacy.erase_account(db.session, passwords(), current_user(), data["password"])
+        db.session.commit()
+
     @auth_required()
     @blp.response(200, MeSchema)
     def get(self):
@@ -46,3 +59,12 @@ class Password(MethodView):
             db.session, passwords(), current_user(), current_auth_session(), **data
         )
         db.session.commit()
+
+
+@blp.route("/export")
+class Export(MethodView):
+    @auth_required()
+    @blp.response(200, ExportSchema)
+    def get(self):
+        """Everything stored about you, as one JSON document"""
+        return privacy.export_account(db.session, current_user())

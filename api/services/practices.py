@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import literal, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from api.models import Exercise, Practice, User
+from api.models import Exercise, Practice, Prescription, User
 from api.models.base import UTCDateTime, utcnow
 from api.services import Db
 from api.services.errors import NotFound, ServiceError
@@ -103,11 +103,14 @@ class Outcome:
 
 
 def prescription_is_callers(session: Db, user_id: uuid.UUID, prescription_id: uuid.UUID) -> bool:
-    """Whether the prescription exists and is for this client.
-
-    Prescriptions arrive with issue 6, which must make this a real lookup (and add the
-    foreign key on practices.prescription_id). Until then no prescription is anyone's."""
-    return False
+    """Whether the prescription exists and is for this client (ended ones included: a
+    practice done while it ran may arrive later)."""
+    found = session.scalar(
+        select(Prescription.id).where(
+            Prescription.id == prescription_id, Prescription.client_id == user_id
+        )
+    )
+    return found is not None
 
 
 def record_practices(

@@ -1,0 +1,360 @@
+"""Care: therapists and the clients who chose them.
+
+A therapist reaches a client only through an active link the client made by accepting an
+invitation; anything else answers 404. Every read of a client's data is logged for them."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import current_app, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from api.extensions import db
+from api.models import CareLink, Prescription, Role, User
+from api.ratelimit import enforce
+from api.resources.practices import now, practice_body
+from api.schemas.care import (
+    AcceptSchema,
+    AccessLogEntrySchema,
+    AdherenceQuerySchema,
+    AdherenceSchema,
+    ClientPracticePageSchema,
+    ClientSchema,
+    InvitationSchema,
+    LinkSchema,
+    PlanQuerySchema,
+    PlanSchema,
+    PrescriptionInSchema,
+    PrescriptionPatchSchema,
+    PrescriptionSchema,
+    SharingSchema,
+)
+from api.schemas.practices import PracticeListQuerySchema
+from api.security import auth_required, current_user, documents
+from api.services import care, practices, schedule
+from api.services.stats import today_for
+
+blp = Blueprint(
+    "care",
+    __name__,
+    url_prefix="/api/v1",
+    description="Therapists and their clients: consent links, prescriptions, plans, adherence "
+    "and the access log.",
+)
+
+
+def paged(items: list[Any], pagination_parameters: Any) -> list[Any]:
+    pagination_parameters.item_count = len(items)
+    start = pagination_parameters.first_item
+    return items[start : start + pagination_parameters.page_size]
+
+
+def person(user: User | None) -> dict[str, Any] | None:
+    return None if user is None else {"id": user.id, "display_name": user.display_name}
+
+
+def link_body(link: CareLink) -> dict[str, Any]:
+    return {
+        "therapist": person(link.therapist),
+        "share_mood": link.share_mood,
+        "share_notes": link.share_notes,
+        "created_at": link.created_at,
+    }
+
+
+def prescription_body(prescription: Prescription) -> dict[str, Any]:
+    therapist = (
+        db.session.get(User, prescription.therapist_id) if prescription.therapist_id else None
+    )
+    return {
+        "id": prescription.id,
+        "client_id": prescription.client_id,
+        "therapist": person(therapist),
+        "exercise": prescription.exercise.slug,
+        "length_minutes": prescription.length_minutes,
+        "schedule": prescription.schedule,
+        "time_of_day": prescription.time_of_day,
+        "start_date": prescription.start_date,
+        "end_date": prescription.end_date,
+        "note": prescription.note,
+        "status": "ended" if prescription.ended_at else "active",
+        "created_at": prescription.created_at,
+        "ended_at": prescription.ended_at,
+    }
+
+
+def client_body(link: CareLink, last_at: Any, adherence_7d: dict[str, int]) -> dict[str, Any]:
+    return {
+        "id": link.client.id,
+        "display_name": link.client.display_name,
+        "timezone": link.client.timezone,
+        "linked_at": link.created_at,
+        "share_mood": link.share_mood,
+        "share_notes": link.share_notes,
+        "last_practice_at": last_at,
+        "adherence_7d": adherence_7d,
+    }
+
+
+# --- invitations ---------------------------------------------------------------------------
+
+
+@blp.route("/invitations")
+class Invitations(MethodView):
+    @auth_required(Role.THERAPIST)
+    @blp.response(201, InvitationSchema)
+    def post(self):
+        """Create a single-use invitation code for a client (valid for 7 days)"""
+        invitation, code = care.create_invitation(db.session, current_user(), clock=now)
+        db.session.commit()
+        return {"code": code, "expires_at": invitation.expires_at}
+
+
+@blp.route("/invitations/<code>/accept")
+class AcceptInvitation(MethodView):
+    @auth_required(Role.CLIENT)
+    @blp.arguments(AcceptSchema)
+    @blp.response(201, LinkSchema)
+    @documents(404, 409, 415, 429)
+    def post(self, data, code):
+        """Accept a therapist's invitation, choosing what they may see
+
+        An unknown, used or expired code answers 404, the same for all three. Attempts are
+        rate limited."""
+        limits = current_app.config["INVITE_RATE_LIMIT"]
+        enforce(limits, f"invite-user:{current_user().id}")
+        enforce(limits, f"invite-addr:{request.remote_addr}")
+        link = care.accept_invitation(db.session, current_user(), code, clock=now, **data)
+        db.session.commit()
+        return link_body(link)
+
+
+# --- the client's links --------------------------------------------------------------------
+
+
+@blp.route("/me/therapists")
+class MyTherapists(MethodView):
+    @auth_required(Role.CLIENT)
+    @blp.response(200, LinkSchema(many=True))
+    @blp.paginate()
+    def get(self, pagination_parameters):
+        """The therapists you are linked with, and what each may see"""
+        links = care.links_of_client(db.session, current_user())
+        return [link_body(link) for link in paged(links, pagination_parameters)]
+
+
+@blp.route("/me/therapists/<uuid:therapist_id>")
+class MyTherapist(MethodView):
+    @auth_required(Role.CLIENT)
+    @blp.arguments(SharingSchema)
+    @blp.response(200, LinkSchema)
+    @documents(404, 415)
+    def patch(self, data, therapist_id):
+        """Change what this therapist may see (from now on)"""
+        link = care.update_link(
+            db.session, care.client_link(db.session, current_user(), therapist_id), data
+        )
+        db.session.commit()
+        return link_body(link)
+
+    @auth_required(Role.CLIENT)
+    @blp.response(204)
+    @documents(404)
+    def delete(self, therapist_id):
+        """End the link: the therapist's access ends at once and their prescriptions end today"""
+        me = current_user()
+        link = care.client_link(db.session, me, therapist_id)
+        care.revoke_link(db.session, link, today=today_for(me, now), clock=now)
+        db.session.commit()
+
+
+# --- the therapist's clients ---------------------------------------------------------------
+
+
+@blp.route("/clients")
+class Clients(MethodView):
+    @auth_required(Role.THERAPIST)
+    @blp.response(200, ClientSchema(many=True))
+    @blp.paginate()
+    def get(self, pagination_parameters):
+        """Your linked clients, with their last practice and 7-day adherence"""
+        therapist = current_user()
+        links = paged(care.links_of_therapist(db.session, therapist), pagination_parameters)
+        bodies = [client_summary(link) for link in links]
+        care.log_access(
+            db.session, therapist, [link.client_id for link in links], "summary", clock=now
+        )
+        db.session.commit()
+        return bodies
+
+
+@blp.route("/clients/<uuid:client_id>")
+class ClientById(MethodView):
+    @auth_required(Role.THERAPIST)
+    @blp.response(200, ClientSchema)
+    @documents(404)
+    def get(self, client_id):
+        """One linked client: last practice and 7-day adherence"""
+        link = care.therapist_link(db.session, current_user(), client_id)
+        body = client_summary(link)
+        care.log_access(db.session, current_user(), [client_id], "summary", clock=now)
+        db.session.commit()
+        return body
+
+
+def client_summary(link: CareLink) -> dict[str, Any]:
+    last = care.last_practice_at(db.session, [link.client_id]).get(link.client_id)
+    week = care.recent_adherence(db.session, link, days=7, clock=now)
+    return client_body(link, last, week)
+
+
+@blp.route("/clients/<uuid:client_id>/practices")
+class ClientPractices(MethodView):
+    @auth_required(Role.THERAPIST)
+    @blp.arguments(PracticeListQuerySchema, location="query")
+    @blp.response(200, ClientPracticePageSchema)
+    @documents(404)
+    def get(self, args, client_id):
+        """A linked client's practices, newest first
+
+        Mood only when the client shares mood; a note only when they share notes and marked
+        that practice's note as shared. Paged by cursor like your own list."""
+        link = care.therapist_link(db.session, current_user(), client_id)
+        page = practices.list_practices(
+            db.session,
+            client_id,
+            limit=args["limit"],
+            cursor=args.get("cursor"),
+            exercise=args.get("exercise"),
+            first_day=args.get("from_"),
+            last_day=args.get("to"),
+        )
+        items = [{**practice_body(p), **care.masked_practice(p, link)} for p in page.items]
+        care.log_access(db.session, current_user(), [client_id], "practices", clock=now)
+        db.session.commit()
+        return {"items": items, "next_cursor": page.next_cursor}
+
+
+@blp.route("/clients/<uuid:client_id>/adherence")
+class ClientAdherence(MethodView):
+    @auth_required(Role.THERAPIST)
+    @blp.arguments(AdherenceQuerySchema, location="query")
+    @blp.response(200, AdherenceSchema)
+    @blp.doc(description=schedule.__doc__)
+    @documents(404)
+    def get(self, args, client_id):
+        """Per prescription per week (Monday to Sunday in the client's time zone): expected
+        and done"""
+        link = care.therapist_link(db.session, current_user(), client_id)
+        body = care.adherence_table(db.session, link, weeks=args["weeks"], clock=now)
+        care.log_access(db.session, current_user(), [client_id], "adherence", clock=now)
+        db.session.commit()
+        return body
+
+
+@blp.route("/clients/<uuid:client_id>/prescriptions")
+class ClientPrescriptions(MethodView):
+    @auth_required(Role.THERAPIST)
+    @blp.arguments(PrescriptionInSchema)
+    @blp.response(201, PrescriptionSchema)
+    @documents(404, 415)
+    def post(self, data, client_id):
+        """Prescribe a practice on a schedule"""
+        link = care.therapist_link(db.session, current_user(), client_id)
+        prescription = care.create_prescription(db.session, link, data, clock=now)
+        db.session.commit()
+        return prescription_body(prescription)
+
+    @auth_required(Role.THERAPIST)
+    @blp.response(200, PrescriptionSchema(many=True))
+    @blp.paginate()
+    @documents(404)
+    def get(self, client_id, pagination_parameters):
+        """What you have prescribed this client, newest first (ended ones too)"""
+        link = care.therapist_link(db.session, current_user(), client_id)
+        rows = list(db.session.scalars(care.prescriptions_for(db.session, link)))
+        care.log_access(db.session, current_user(), [client_id], "prescriptions", clock=now)
+        db.session.commit()
+        return [prescription_body(p) for p in paged(rows, pagination_parameters)]
+
+
+@blp.route("/prescriptions/<uuid:prescription_id>")
+class PrescriptionById(MethodView):
+    @auth_required(Role.THERAPIST)
+    @blp.arguments(PrescriptionPatchSchema)
+    @blp.response(200, PrescriptionSchema)
+    @documents(404, 409, 415)
+    def patch(self, data, prescription_id):
+        """Change a prescription you wrote"""
+        prescription, _link = care.therapist_prescription(
+            db.session, current_user(), prescription_id
+        )
+        care.update_prescription(db.session, prescription, data, clock=now)
+        db.session.commit()
+        return prescription_body(prescription)
+
+    @auth_required(Role.THERAPIST)
+    @blp.response(204)
+    @documents(404)
+    def delete(self, prescription_id):
+        """End a prescription you wrote: due no more after today, kept in the history"""
+        prescription, link = care.therapist_prescription(
+            db.session, current_user(), prescription_id
+        )
+        care.end_prescription(
+            db.session, prescription, today=today_for(link.client, now), clock=now
+        )
+        db.session.commit()
+
+
+# --- the client's own view -----------------------------------------------------------------
+
+
+@blp.route("/me/prescriptions")
+class MyPrescriptions(MethodView):
+    @auth_required(Role.CLIENT)
+    @blp.response(200, PrescriptionSchema(many=True))
+    @blp.paginate()
+    def get(self, pagination_parameters):
+        """What your therapists have prescribed you, newest first (ended ones too)"""
+        rows = care.prescriptions_of_client(db.session, current_user())
+        return [prescription_body(p) for p in paged(rows, pagination_parameters)]
+
+
+@blp.route("/me/plan")
+class MyPlan(MethodView):
+    @auth_required(Role.CLIENT)
+    @blp.arguments(PlanQuerySchema, location="query")
+    @blp.response(200, PlanSchema)
+    def get(self, args):
+        """What is due on a day (default: your today) and whether it is done"""
+        me = current_user()
+        day: date = args.get("date") or today_for(me, now)
+        return care.plan_for_day(db.session, me, day)
+
+
+@blp.route("/me/access-log")
+class MyAccessLog(MethodView):
+    @auth_required(Role.CLIENT)
+    @blp.response(200, AccessLogEntrySchema(many=True))
+    @blp.paginate()
+    def get(self, pagination_parameters):
+        """Every time a therapist looked at your data: who, what and when (newest first)"""
+        page = db.paginate(
+            care.access_log(db.session, current_user()),
+            page=pagination_parameters.page,
+            per_page=pagination_parameters.page_size,
+            error_out=False,
+        )
+        pagination_parameters.item_count = page.total
+        return [
+            {
+                "therapist": {"id": e.therapist_id, "display_name": e.therapist_name},
+                "what": e.what,
+                "at": e.at,
+            }
+            for e in page.items
+        ]

@@ -1,0 +1,207 @@
+"""Schemas for care: invitations, links, clients, prescriptions, the plan, adherence and the
+access log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from api.schemas.fields import ClockTime
+from api.schemas.practices import PracticeSchema, StrictBoolean
+from api.services.schedule import DAY_NAMES, Schedule
+
+
+class InvitationSchema(Schema):
+    code = fields.String(required=True, metadata={"description": "give this to the client"})
+    expires_at = fields.DateTime(required=True)
+
+
+class AcceptSchema(Schema):
+    share_mood = StrictBoolean(required=True)
+    share_notes = StrictBoolean(required=True)
+
+
+class SharingSchema(Schema):
+    share_mood = StrictBoolean()
+    share_notes = StrictBoolean()
+
+
+class PersonSchema(Schema):
+    id = fields.UUID(required=True)
+    display_name = fields.String(required=True, allow_none=True)
+
+
+class LinkSchema(Schema):
+    therapist = fields.Nested(PersonSchema, required=True)
+    share_mood = fields.Boolean(required=True)
+    share_notes = fields.Boolean(required=True)
+    created_at = fields.DateTime(required=True)
+
+
+class AdherenceCountSchema(Schema):
+    expected = fields.Integer(required=True)
+    done = fields.Integer(required=True)
+
+
+class ClientSchema(Schema):
+    id = fields.UUID(required=True)
+    display_name = fields.String(required=True, allow_none=True)
+    timezone = fields.String(required=True)
+    linked_at = fields.DateTime(required=True)
+    share_mood = fields.Boolean(required=True)
+    share_notes = fields.Boolean(required=True)
+    last_practice_at = fields.DateTime(required=True, allow_none=True)
+    adherence_7d = fields.Nested(
+        AdherenceCountSchema,
+        required=True,
+        metadata={"description": "expected and done over the client's last 7 days"},
+    )
+
+
+class ScheduleField(fields.Field):
+    """{"days": ["mon", "thu"]} or {"per_week": 3}."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "metadata",
+            {
+                "type": "object",
+                "description": '{"days": ["mon".."sun"]} (at least one) or {"per_week": 1-21}',
+                "properties": {
+                    "days": {
+                        "type": "array",
+                        "minItems": 1,
+                        "items": {"type": "string", "enum": list(DAY_NAMES)},
+                    },
+                    "per_week": {"type": "integer", "minimum": 1, "maximum": 21},
+                },
+                "additionalProperties": False,
+                "minProperties": 1,
+                "maxProperties": 1,
+            },
+        )
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> dict[str, Any]:
+        try:
+            return Schedule.from_json(value).as_json()
+        except (ValueError, TypeError, AttributeError) as error:
+            raise ValidationError(str(error)) from None
+
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
+        return value
+
+
+class PrescriptionInSchema(Schema):
+    exercise = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    length_minutes = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=600))
+    schedule = ScheduleField(required=True)
+    time_of_day = ClockTime(allow_none=True)
+    start_date = fields.Date(required=True)
+    end_date = fields.Date(allow_none=True)
+    note = fields.String(allow_none=True, validate=validate.Length(max=1000))
+
+    @validates_schema
+    def end_after_start(self, data: dict[str, Any], **kwargs: Any) -> None:
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end < start:
+            raise ValidationError("end_date must be on or after start_date.", "end_date")
+
+
+class PrescriptionPatchSchema(PrescriptionInSchema):
+    exercise = fields.String(validate=validate.Length(min=1, max=80))
+    schedule = ScheduleField()
+    start_date = fields.Date()
+
+
+class PrescriptionSchema(Schema):
+    id = fields.UUID(required=True)
+    client_id = fields.UUID(required=True, allow_none=True)
+    therapist = fields.Nested(PersonSchema, required=True, allow_none=True)
+    exercise = fields.String(required=True)
+    length_minutes = fields.Integer(required=True, allow_none=True)
+    schedule = ScheduleField(required=True)
+    time_of_day = ClockTime(required=True, allow_none=True)
+    start_date = fields.Date(required=True)
+    end_date = fields.Date(required=True, allow_none=True)
+    note = fields.String(required=True, allow_none=True)
+    status = fields.String(required=True, validate=validate.OneOf(["active", "ended"]))
+    created_at = fields.DateTime(required=True)
+    ended_at = fields.DateTime(required=True, allow_none=True)
+
+
+class PlanQuerySchema(Schema):
+    date = fields.Date(metadata={"description": "YYYY-MM-DD; default: today in your time zone"})
+
+
+class PlanItemSchema(Schema):
+    prescription_id = fields.UUID(required=True)
+    exercise = fields.String(required=True)
+    length_minutes = fields.Integer(required=True, allow_none=True)
+    time_of_day = ClockTime(required=True, allow_none=True)
+    done = fields.Boolean(required=True)
+
+
+class PlanSchema(Schema):
+    date = fields.Date(required=True)
+    items = fields.List(fields.Nested(PlanItemSchema), required=True)
+
+
+class AdherenceQuerySchema(Schema):
+    weeks = fields.Integer(load_default=4, validate=validate.Range(min=1, max=52))
+
+
+class WeekCountSchema(Schema):
+    week_start = fields.Date(required=True)
+    expected = fields.Integer(required=True)
+    done = fields.Integer(required=True)
+
+
+class PrescriptionAdherenceSchema(Schema):
+    id = fields.UUID(required=True)
+    exercise = fields.String(required=True)
+    weeks = fields.List(fields.Nested(WeekCountSchema), required=True)
+
+
+class AdherenceSchema(Schema):
+    weeks = fields.List(fields.Date(), required=True)
+    prescriptions = fields.List(fields.Nested(PrescriptionAdherenceSchema), required=True)
+
+
+class ClientPracticeSchema(PracticeSchema):
+    """A client's practice as their therapist sees it: null where not shared."""
+
+
+class ClientPracticePageSchema(Schema):
+    items = fields.List(fields.Nested(ClientPracticeSchema), required=True)
+    next_cursor = fields.String(required=True, allow_none=True)
+
+
+class LoggedTherapistSchema(Schema):
+    id = fields.UUID(required=True, allow_none=True, metadata={"description": "null if erased"})
+    display_name = fields.String(required=True, allow_none=True)
+
+
+class AccessLogEntrySchema(Schema):
+    therapist = fields.Nested(LoggedTherapistSchema, required=True)
+    what = fields.String(required=True)
+    at = fields.DateTime(required=True)
+
+
+class DeleteAccountSchema(Schema):
+    password = fields.String(
+        required=True, load_only=True, validate=validate.Length(min=1, max=1024)
+    )
+
+
+class ExportSchema(Schema):
+    """Your data: account, practices, links, prescriptions, access log, invitations."""
+
+    format = fields.Integer(required=True)
+    account = fields.Dict(required=True)
+    practices = fields.List(fields.Dict(), required=True)
+    links = fields.List(fields.Dict(), required=True)
+    prescriptions = fields.List(fields.Dict(), required=True)
+    access_log = fields.List(fields.Dict(), required=True)
+    invitations = fields.List(fields.Dict(), required=True)

@@ -1,0 +1,477 @@
+"""Care: consent links between clients and therapists, prescriptions, and the access log.
+
+The rule everywhere: a therapist reaches a client only through an active link, and anything
+they may not see is "not found", exactly as if it did not exist."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import Select, func, select, update
+
+from api.models import (
+    AccessLogEntry,
+    CareLink,
+    Exercise,
+    Invitation,
+    Practice,
+    Prescription,
+    User,
+)
+from api.models.base import utcnow
+from api.services import Db, schedule
+from api.services.accounts import Clock
+from api.services.errors import Conflict, Forbidden, Invalid, NotFound
+from api.services.stats import today_for
+
+INVITATION_DAYS = 7
+NO_INVITATION = "This invitation code is not valid: it may be mistyped, used or expired."
+NO_CLIENT = "There is no such client among yours."
+NO_PRESCRIPTION = "There is no such prescription."
+
+
+def _code_hash(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+# --- invitations and links -----------------------------------------------------------------
+
+
+def create_invitation(
+    session: Db, therapist: User, *, clock: Clock = utcnow, days: int = INVITATION_DAYS
+) -> tuple[Invitation, str]:
+    """A new single-use code (128 random bits); only its hash is kept."""
+    code = secrets.token_urlsafe(16)
+    now = clock()
+    invitation = Invitation(
+        code_sha256=_code_hash(code),
+        therapist_id=therapist.id,
+        created_at=now,
+        expires_at=now + timedelta(days=days),
+    )
+    session.add(invitation)
+    session.flush()
+    return invitation, code
+
+
+def accept_invitation(
+    session: Db,
+    client: User,
+    code: str,
+    *,
+    share_mood: bool,
+    share_notes: bool,
+    clock: Clock = utcnow,
+) -> CareLink:
+    """Link the client to the inviting therapist. Unknown, used and expired codes get one
+    answer, so a code reveals nothing about why it failed."""
+    now = clock()
+    invitation = session.scalar(
+        select(Invitation).where(Invitation.code_sha256 == _code_hash(code))
+    )
+    if invitation is None or invitation.used_at is not None or invitation.expires_at <= now:
+        raise NotFound(NO_INVITATION)
+    if invitation.therapist_id == client.id:
+        raise Forbidden("You cannot accept your own invitation.")
+    # Claim the code atomically: of two simultaneous accepts, one wins.
+    claimed = session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.used_at.is_(None))
+        .values(used_at=now, used_by=client.id)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise NotFound(NO_INVITATION)
+    if active_link(session, invitation.therapist_id, client.id) is not None:
+        raise Conflict(
+            "You are already linked with this therapist; change what you share in your "
+            "therapists list instead."
+        )
+    link = CareLink(
+        therapist_id=invitation.therapist_id,
+        client_id=client.id,
+        share_mood=share_mood,
+        share_notes=share_notes,
+        created_at=now,
+    )
+    session.add(link)
+    session.flush()  # the partial unique index turns a racing duplicate into a 409
+    return link
+
+
+def active_link(session: Db, therapist_id: uuid.UUID, client_id: uuid.UUID) -> CareLink | None:
+    return session.scalar(
+        select(CareLink).where(
+            CareLink.therapist_id == therapist_id,
+            CareLink.client_id == client_id,
+            CareLink.revoked_at.is_(None),
+        )
+    )
+
+
+def links_of_client(session: Db, client: User) -> list[CareLink]:
+    return list(
+        session.scalars(
+            select(CareLink)
+            .where(CareLink.client_id == client.id, CareLink.revoked_at.is_(None))
+            .order_by(CareLink.created_at)
+        )
+    )
+
+
+def client_link(session: Db, client: User, therapist_id: uuid.UUID) -> CareLink:
+    link = active_link(session, therapist_id, client.id)
+    if link is None:
+        raise NotFound("You are not linked with this therapist.")
+    return link
+
+
+def update_link(session: Db, link: CareLink, changes: dict[str, Any]) -> CareLink:
+    for key in ("share_mood", "share_notes"):
+        if key in changes:
+            setattr(link, key, bool(changes[key]))
+    session.flush()
+    return link
+
+
+def revoke_link(session: Db, link: CareLink, *, today: date, clock: Clock = utcnow) -> None:
+    """Access ends now; the therapist's prescriptions for this client end today (kept as
+    history)."""
+    now = clock()
+    link.revoked_at = now
+    for prescription in session.scalars(
+        select(Prescription).where(
+            Prescription.therapist_id == link.therapist_id,
+            Prescription.client_id == link.client_id,
+            Prescription.ended_at.is_(None),
+        )
+    ):
+        _end(prescription, today=today, now=now, reason="link revoked")
+    session.flush()
+
+
+# --- the therapist's side ------------------------------------------------------------------
+
+
+def therapist_link(session: Db, therapist: User, client_id: uuid.UUID) -> CareLink:
+    """The active link to a client of this therapist, or 404 (never 403): a therapist learns
+    nothing about people who did not choose them."""
+    link = active_link(session, therapist.id, client_id)
+    if link is None:
+        raise NotFound(NO_CLIENT)
+    return link
+
+
+def links_of_therapist(session: Db, therapist: User) -> list[CareLink]:
+    return list(
+        session.scalars(
+            select(CareLink)
+            .where(CareLink.therapist_id == therapist.id, CareLink.revoked_at.is_(None))
+            .order_by(CareLink.created_at)
+        )
+    )
+
+
+def log_access(
+    session: Db, therapist: User, client_ids: list[uuid.UUID], what: str, *, clock: Clock = utcnow
+) -> None:
+    """Record that a therapist read these clients' data, for the clients to see."""
+    now = clock()
+    name = therapist.display_name or therapist.email
+    for client_id in client_ids:
+        session.add(
+            AccessLogEntry(
+                client_id=client_id,
+                therapist_id=therapist.id,
+                therapist_name=name[:100],
+                what=what,
+                at=now,
+            )
+        )
+    session.flush()
+
+
+def last_practice_at(session: Db, client_ids: list[uuid.UUID]) -> dict[uuid.UUID, datetime]:
+    if not client_ids:
+        return {}
+    rows = session.execute(
+        select(Practice.user_id, func.max(Practice.started_at))
+        .where(Practice.user_id.in_(client_ids), Practice.deleted_at.is_(None))
+        .group_by(Practice.user_id)
+    )
+    # max() keeps the column's type, so these come back as aware UTC datetimes.
+    return {user_id: at for user_id, at in rows if at is not None}
+
+
+def masked_practice(practice: Practice, link: CareLink) -> dict[str, Any]:
+    """What a therapist sees of a practice: mood only when the link shares mood; a note only
+    when the link shares notes and the client marked this practice's note as shared."""
+    show_note = link.share_notes and practice.share_note
+    return {
+        "mood_before": practice.mood_before if link.share_mood else None,
+        "mood_after": practice.mood_after if link.share_mood else None,
+        "note": practice.note if show_note else None,
+        "share_note": practice.share_note if link.share_notes else False,
+    }
+
+
+# --- prescriptions -------------------------------------------------------------------------
+
+
+def find_published_exercise(session: Db, slug: str) -> Exercise:
+    exercise = session.scalar(
+        select(Exercise).where(Exercise.slug == slug, Exercise.published_version_id.is_not(None))
+    )
+    if exercise is None:
+        raise NotFound(f"There is no published exercise '{slug}'.")
+    return exercise
+
+
+def check_dates(start_date: date, end_date: date | None) -> None:
+    if end_date is not None and end_date < start_date:
+        raise Invalid("end_date", "end_date must be on or after start_date.")
+
+
+def check_length(exercise: Exercise, length_minutes: int | None) -> None:
+    if length_minutes is not None and length_minutes not in (exercise.lengths or []):
+        offered = ", ".join(str(n) for n in exercise.lengths or [])
+        raise Invalid(
+            "length_minutes", f"'{exercise.slug}' comes in {offered} minutes, not {length_minutes}."
+        )
+
+
+def create_prescription(
+    session: Db, link: CareLink, data: dict[str, Any], *, clock: Clock = utcnow
+) -> Prescription:
+    exercise = find_published_exercise(session, data["exercise"])
+    check_length(exercise, data.get("length_minutes"))
+    check_dates(data["start_date"], data.get("end_date"))
+    now = clock()
+    prescription = Prescription(
+        therapist_id=link.therapist_id,
+        client_id=link.client_id,
+        exercise_id=exercise.id,
+        length_minutes=data.get("length_minutes"),
+        schedule=data["schedule"],
+        time_of_day=data.get("time_of_day"),
+        start_date=data["start_date"],
+        end_date=data.get("end_date"),
+        note=data.get("note"),
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(prescription)
+    session.flush()
+    return prescription
+
+
+def prescriptions_for(session: Db, link: CareLink) -> Select[tuple[Prescription]]:
+    return (
+        select(Prescription)
+        .where(
+            Prescription.therapist_id == link.therapist_id,
+            Prescription.client_id == link.client_id,
+        )
+        .order_by(Prescription.start_date.desc(), Prescription.created_at.desc())
+    )
+
+
+def therapist_prescription(
+    session: Db, therapist: User, prescription_id: uuid.UUID
+) -> tuple[Prescription, CareLink]:
+    """A prescription this therapist wrote for a client still linked to them; else 404."""
+    prescription = session.get(Prescription, prescription_id)
+    if prescription is None or prescription.therapist_id != therapist.id:
+        raise NotFound(NO_PRESCRIPTION)
+    link = (
+        active_link(session, therapist.id, prescription.client_id)
+        if prescription.client_id
+        else None
+    )
+    if link is None:
+        raise NotFound(NO_PRESCRIPTION)
+    return prescription, link
+
+
+def update_prescription(
+    session: Db, prescription: Prescription, changes: dict[str, Any], *, clock: Clock = utcnow
+) -> Prescription:
+    if prescription.ended_at is not None:
+        raise Conflict("This prescription has ended; write a new one instead.")
+    if "exercise" in changes:
+        exercise = find_published_exercise(session, changes.pop("exercise"))
+        prescription.exercise_id = exercise.id
+        prescription.exercise = exercise
+    for key in ("length_minutes", "schedule", "time_of_day", "start_date", "end_date", "note"):
+        if key in changes:
+            setattr(prescription, key, changes[key])
+    check_length(prescription.exercise, prescription.length_minutes)
+    check_dates(prescription.start_date, prescription.end_date)
+    prescription.updated_at = clock()
+    session.flush()
+    return prescription
+
+
+def end_prescription(
+    session: Db, prescription: Prescription, *, today: date, clock: Clock = utcnow
+) -> None:
+    if prescription.ended_at is None:
+        _end(prescription, today=today, now=clock(), reason="ended by therapist")
+        session.flush()
+
+
+def _end(prescription: Prescription, *, today: date, now: datetime, reason: str) -> None:
+    """An ended prescription is due no more after today; what came before stays."""
+    last_day = max(prescription.start_date - timedelta(days=1), today)
+    if prescription.end_date is None or prescription.end_date > last_day:
+        prescription.end_date = last_day
+    prescription.ended_at = now
+    prescription.ended_reason = reason
+
+
+def prescriptions_of_client(session: Db, client: User) -> list[Prescription]:
+    return list(
+        session.scalars(
+            select(Prescription)
+            .where(Prescription.client_id == client.id)
+            .order_by(Prescription.start_date.desc(), Prescription.created_at.desc())
+        )
+    )
+
+
+def prescription_is_clients(session: Db, client_id: uuid.UUID, prescription_id: uuid.UUID) -> bool:
+    return (
+        session.scalar(
+            select(Prescription.id).where(
+                Prescription.id == prescription_id, Prescription.client_id == client_id
+            )
+        )
+        is not None
+    )
+
+
+def access_log(session: Db, client: User) -> Select[tuple[AccessLogEntry]]:
+    return (
+        select(AccessLogEntry)
+        .where(AccessLogEntry.client_id == client.id)
+        .order_by(AccessLogEntry.at.desc(), AccessLogEntry.id.desc())
+    )
+
+
+# --- plans and adherence -------------------------------------------------------------------
+
+
+def _client_terms(session: Db, client_id: uuid.UUID) -> dict[uuid.UUID, Prescription]:
+    """Every prescription of the client, ended ones and other therapists' too: a practice
+    may count once only, whoever prescribed it."""
+    rows = session.scalars(select(Prescription).where(Prescription.client_id == client_id))
+    return {p.id: p for p in rows}
+
+
+def _term(prescription: Prescription) -> schedule.PrescriptionTerm:
+    return schedule.PrescriptionTerm(
+        id=prescription.id,
+        exercise_id=prescription.exercise_id,
+        schedule=schedule.Schedule.from_json(prescription.schedule),
+        start_date=prescription.start_date,
+        end_date=prescription.end_date,
+        created_at=prescription.created_at,
+    )
+
+
+def _facts(
+    session: Db, client_id: uuid.UUID, first_day: date, last_day: date
+) -> list[schedule.PracticeFact]:
+    rows = session.execute(
+        select(Practice.id, Practice.exercise_id, Practice.prescription_id, Practice.local_day)
+        .where(
+            Practice.user_id == client_id,
+            Practice.deleted_at.is_(None),
+            Practice.local_day >= first_day,
+            Practice.local_day <= last_day,
+        )
+        .order_by(Practice.local_day, Practice.started_at)
+    )
+    return [schedule.PracticeFact(*row) for row in rows]
+
+
+def plan_for_day(session: Db, client: User, day: date) -> dict[str, Any]:
+    prescriptions = _client_terms(session, client.id)
+    terms = [_term(p) for p in prescriptions.values()]
+    # Counting starts on the week's Monday: a per-week quota met earlier hides the item.
+    facts = _facts(session, client.id, schedule.week_start(day), day)
+    items = []
+    for item in schedule.due_items(terms, facts, day):
+        prescription = prescriptions[item.prescription_id]  # type: ignore[index]
+        items.append(
+            {
+                "prescription_id": prescription.id,
+                "exercise": prescription.exercise.slug,
+                "length_minutes": prescription.length_minutes,
+                "time_of_day": prescription.time_of_day,
+                "done": item.done,
+            }
+        )
+    items.sort(key=lambda i: (i["time_of_day"] is None, i["time_of_day"] or time.min))
+    return {"date": day, "items": items}
+
+
+def adherence_table(
+    session: Db, link: CareLink, *, weeks: int, clock: Clock = utcnow
+) -> dict[str, Any]:
+    """Expected and done per prescription of this therapist per ISO week of the client's."""
+    today = today_for(link.client, clock)
+    mondays = schedule.weeks_ending(today, weeks)
+    prescriptions = _client_terms(session, link.client_id)
+    terms = [_term(p) for p in prescriptions.values()]
+    facts = _facts(session, link.client_id, mondays[0], mondays[-1] + timedelta(days=6))
+    table = []
+    for row in schedule.adherence(terms, facts, mondays):
+        prescription = prescriptions[row.prescription_id]  # type: ignore[index]
+        if prescription.therapist_id != link.therapist_id:
+            continue  # another therapist's prescription is not this one's to see
+        table.append(
+            {
+                "id": prescription.id,
+                "exercise": prescription.exercise.slug,
+                "weeks": [
+                    {"week_start": w.week_start, "expected": w.expected, "done": w.done}
+                    for w in row.weeks
+                ],
+            }
+        )
+    return {"weeks": mondays, "prescriptions": table}
+
+
+def recent_adherence(
+    session: Db, link: CareLink, *, days: int = 7, clock: Clock = utcnow
+) -> dict[str, int]:
+    """Expected and done over the client's last `days` days (today included), for this
+    therapist's prescriptions: a days-schedule expects its listed weekdays in the window; a
+    per-week schedule expects n × active days ÷ 7, rounded up."""
+    today = today_for(link.client, clock)
+    first = today - timedelta(days=days - 1)
+    prescriptions = _client_terms(session, link.client_id)
+    terms = [_term(p) for p in prescriptions.values()]
+    facts = _facts(session, link.client_id, schedule.week_start(first), today)
+    window = [first + timedelta(days=n) for n in range(days)]
+    mine = {p.id for p in prescriptions.values() if p.therapist_id == link.therapist_id}
+    expected = 0
+    for term in terms:
+        if term.id not in mine:
+            continue
+        if term.schedule.days is not None:
+            expected += sum(schedule.is_due(term, day) for day in window)
+        else:
+            active = sum(schedule.active_on(term, day) for day in window)
+            expected += -(-(term.schedule.per_week or 0) * active // 7)
+    day_of = {fact.id: fact.day for fact in facts}
+    done = sum(
+        1
+        for practice_id, term_id in schedule.assign(terms, facts).items()
+        if term_id in mine and first <= day_of[practice_id] <= today
+    )
+    return {"expected": expected, "done": done}
