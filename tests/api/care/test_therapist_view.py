@@ -1,0 +1,153 @@
+"""What a therapist sees of a linked client: only what the client chose, and each look is
+written in the client's access log."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from api.models import Role
+
+
+def record(client, person, **overrides):
+    body = {
+        "exercise": "box-breathing",
+        "started_at": "2026-11-18T09:00:00+00:00",
+        "duration_seconds": 300,
+        "completed": True,
+        "mood_before": 3,
+        "mood_after": 6,
+        "note": "Felt calmer after.",
+        "share_note": True,
+        **overrides,
+    }
+    response = client.put(f"/api/v1/me/practices/{uuid.uuid4()}", json=body, headers=person.headers)
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+@pytest.fixture(autouse=True)
+def clock(app):
+    from datetime import UTC, datetime
+
+    app.extensions["interlude.clock"] = lambda: datetime(2026, 11, 18, 12, 0, tzinfo=UTC)
+    yield
+    app.extensions.pop("interlude.clock", None)
+
+
+def client_practices(client, linked):
+    response = client.get(
+        f"/api/v1/clients/{linked.client.id}/practices", headers=linked.therapist.headers
+    )
+    assert response.status_code == 200, response.json
+    return response.json["items"]
+
+
+def test_clients_lists_linked_clients_with_last_practice(client, linked, exercises):
+    record(client, linked.client)
+    response = client.get("/api/v1/clients", headers=linked.therapist.headers)
+    assert response.status_code == 200
+    (one,) = response.json
+    assert one["id"] == linked.client.id
+    assert one["last_practice_at"].startswith("2026-11-18T09:00:00")
+    assert one["adherence_7d"] == {"expected": 0, "done": 0}
+    assert "email" not in one
+
+
+def test_seven_day_adherence_counts_this_therapists_prescriptions(client, linked, exercises):
+    client.post(
+        f"/api/v1/clients/{linked.client.id}/prescriptions",
+        json={"exercise": "box-breathing", "schedule": {"days": ["mon", "wed", "fri"]},
+              "start_date": "2026-11-01"},
+        headers=linked.therapist.headers,
+    )  # fmt: skip
+    record(client, linked.client)  # Wednesday 18th
+    body = client.get(f"/api/v1/clients/{linked.client.id}", headers=linked.therapist.headers)
+    # The 7 days ending Wednesday 18th: Fri 13, Mon 16, Wed 18 are due.
+    assert body.json["adherence_7d"] == {"expected": 3, "done": 1}
+
+
+def test_mood_and_notes_shared(client, make_user, therapist, link, exercises):
+    person = make_user(Role.CLIENT)
+    link(person, share_mood=True, share_notes=True)
+    record(client, person)
+    record(client, person, share_note=False, note="Private.", started_at="2026-11-17T09:00:00Z")
+    items = client.get(f"/api/v1/clients/{person.id}/practices", headers=therapist.headers).json[
+        "items"
+    ]
+    assert [(i["mood_before"], i["mood_after"], i["note"]) for i in items] == [
+        (3, 6, "Felt calmer after."),
+        (3, 6, None),  # the client kept this note to themselves
+    ]
+
+
+def test_nothing_personal_when_nothing_is_shared(client, make_user, therapist, link, exercises):
+    person = make_user(Role.CLIENT)
+    link(person, share_mood=False, share_notes=False)
+    record(client, person)
+    (item,) = client.get(f"/api/v1/clients/{person.id}/practices", headers=therapist.headers).json[
+        "items"
+    ]
+    assert (item["mood_before"], item["mood_after"], item["note"]) == (None, None, None)
+    assert item["share_note"] is False
+    assert item["duration_seconds"] == 300
+
+
+def test_mood_without_notes(client, linked, exercises):
+    record(client, linked.client)
+    (item,) = client_practices(client, linked)
+    assert (item["mood_before"], item["note"]) == (3, None)
+
+
+def test_changing_sharing_applies_at_once(client, linked, exercises):
+    record(client, linked.client)
+    client.patch(
+        f"/api/v1/me/therapists/{linked.therapist.id}",
+        json={"share_mood": False},
+        headers=linked.client.headers,
+    )
+    (item,) = client_practices(client, linked)
+    assert item["mood_before"] is None
+
+
+def test_every_look_is_in_the_clients_access_log(client, linked, exercises):
+    client.get("/api/v1/clients", headers=linked.therapist.headers)
+    client_practices(client, linked)
+    client.get(f"/api/v1/clients/{linked.client.id}/adherence", headers=linked.therapist.headers)
+    log = client.get("/api/v1/me/access-log", headers=linked.client.headers)
+    assert log.status_code == 200
+    assert [(e["what"], e["therapist"]["display_name"]) for e in log.json] == [
+        ("adherence", "Dr. Rivera"),
+        ("practices", "Dr. Rivera"),
+        ("summary", "Dr. Rivera"),
+    ]
+    assert all(e["therapist"]["id"] == linked.therapist.id for e in log.json)
+
+
+def test_a_failed_look_at_someone_else_is_not_logged_for_them(client, linked, make_user):
+    stranger = make_user(Role.CLIENT)
+    client.get(f"/api/v1/clients/{stranger.id}/practices", headers=linked.therapist.headers)
+    assert client.get("/api/v1/me/access-log", headers=stranger.headers).json == []
+
+
+def test_another_therapist_sees_nothing(client, linked, make_user, exercises):
+    record(client, linked.client)
+    other = make_user(Role.THERAPIST)
+    assert client.get("/api/v1/clients", headers=other.headers).json == []
+    for path in ("", "/practices", "/adherence", "/prescriptions"):
+        response = client.get(f"/api/v1/clients/{linked.client.id}{path}", headers=other.headers)
+        assert response.status_code == 404
+
+
+def test_the_export_holds_the_clients_data(client, linked, exercises):
+    record(client, linked.client)
+    client.get("/api/v1/clients", headers=linked.therapist.headers)
+    export = client.get("/api/v1/me/export", headers=linked.client.headers)
+    assert export.status_code == 200
+    body = export.json
+    assert body["account"]["email"] == linked.client.email
+    assert [p["note"] for p in body["practices"]] == ["Felt calmer after."]
+    assert [link["therapist_name"] for link in body["links"]] == ["Dr. Rivera"]
+    assert [e["what"] for e in body["access_log"]] == ["summary"]
+    assert export.headers["Cache-Control"] == "no-store"
