@@ -78,7 +78,13 @@ def export_account(session: Db, user: User) -> dict[str, Any]:
                 "therapist_id": str(link.therapist_id),
                 "therapist_name": link.therapist.display_name,
                 "client_id": str(link.client_id),
-                "client_name": link.client.display_name,
+                # A therapist whose link was revoked learns nothing more about that client
+                # (not even their current name): the link stays in the export as history.
+                "client_name": (
+                    link.client.display_name
+                    if link.client_id == user.id or link.revoked_at is None
+                    else None
+                ),
                 "share_mood": link.share_mood,
                 "share_notes": link.share_notes,
                 "created_at": _iso(link.created_at),
