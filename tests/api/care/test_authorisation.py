@@ -1,0 +1,663 @@
+"""Authorisation, proven: every operation of the API × every kind of caller, with the status
+each one gets.
+
+The operations come from the app's route table, so an endpoint added without a row here fails
+`test_every_operation_has_a_row_and_every_row_an_operation` (and so does a row for a removed
+endpoint). Each row
+says how to call the operation against objects that belong to "the client themself", and
+what each of the eight actors gets:
+
+    anonymous · the client themself · another client · their linked therapist · an unlinked
+    therapist · a therapist whose link was revoked · an editor · an admin
+
+The rule (ARCHITECTURE.md): an object the caller may not see answers 404, never 403; 403 is
+for a role that may never use the operation; 401 when a protected operation is called
+without a token; the published catalog and the health checks are public.
+
+One pytest test per operation; every actor is tried and all wrong cells are reported
+together. Besides the status, no answer to anyone but the client and their linked therapist
+may contain the client's email, name or note. After a state-changing operation succeeds,
+the next actor gets a freshly built world (a used code, a rotated token, an erased account
+would spoil the next cell); a refused call must change nothing, and a wrong cell would show
+if it did.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import struct
+import textwrap
+import uuid
+import wave
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from api.extensions import db, limiter
+from api.jobs import RUNNER_EXTENSION
+from api.models import Exercise, ExerciseVersion, Job, Rendition, Role, Variant, VersionStatus
+from tests.conftest import PASSWORD
+
+API = "/api/v1"
+ACTORS = (
+    "anonymous",
+    "self",
+    "other_client",
+    "linked_therapist",
+    "unlinked_therapist",
+    "revoked_therapist",
+    "editor",
+    "admin",
+)
+
+DRAFT_SCRIPT = textwrap.dedent(
+    """\
+    slug: matrix-draft
+    title: A draft for the matrix
+    kind: mindfulness
+    summary: Drafts are for editors only.
+    language: en
+    lengths: [1]
+    segments:
+      - {say: Welcome. Settle in for a moment., id: welcome}
+      - pause: {min: 1s, weight: 1}
+    """
+)
+
+
+# What only the client and their linked therapist may ever read about the client.
+SELF_NAME = "Quinn Selfclient"
+SELF_NOTE = "Calmer afterwards, thinking of the lake."
+ENTITLED = ("self", "linked_therapist")
+
+
+# --- the world -----------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    people: dict[str, Any]  # actor name -> Person (no entry for "anonymous")
+    practice_id: str
+    practice_body: dict[str, Any]
+    prescription_id: str
+    code: str  # a fresh invitation code from the unlinked therapist
+    refresh_token: str  # the client's own
+    job_id: str
+    slug: str = "box-breathing"
+    minutes: int = 5
+    draft_slug: str = "matrix-draft"
+    draft_number: int = 1
+    segment_id: str = "welcome"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def headers(self, actor: str) -> dict[str, str]:
+        return {} if actor == "anonymous" else self.people[actor].headers
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return {
+            "client_id": self.people["self"].id,
+            "therapist_id": self.people["linked_therapist"].id,
+            "practice_id": self.practice_id,
+            "prescription_id": self.prescription_id,
+            "code": self.code,
+            "job_id": self.job_id,
+            "slug": self.slug,
+            "minutes": self.minutes,
+            "draft_slug": self.draft_slug,
+            "number": self.draft_number,
+            "segment_id": self.segment_id,
+        }
+
+
+class NoRunner:
+    """Render jobs are queued but not run: the matrix is about who may ask, not rendering."""
+
+    def submit(self, job_id: uuid.UUID) -> None:
+        pass
+
+    def shutdown(self, *, wait: bool = True) -> None:
+        pass
+
+
+def _ok(response, what: str):
+    assert response.status_code < 300, (what, response.status_code, response.get_json())
+    return response.get_json(silent=True)
+
+
+def _add_rendered_variant(app: Flask, slug: str, minutes: int) -> None:
+    """A rendered variant (timeline, captions, one AAC file in storage) for the published
+    version, so audio, captions and timeline answer 200 rather than 404."""
+    with app.app_context():
+        exercise = db.session.scalar(select(Exercise).where(Exercise.slug == slug))
+        stored = app.extensions["interlude.storage"].put_bytes(
+            b"\x00\x00\x00\x18ftypM4A matrix-audio", suffix=".m4a", content_type="audio/mp4"
+        )
+        variant = Variant(
+            version_id=exercise.published_version_id,
+            length_minutes=minutes,
+            duration_ms=minutes * 60_000,
+            timeline={
+                "duration_ms": minutes * 60_000,
+                "events": [{"at_ms": 0, "until_ms": 1000, "type": "bell"}],
+            },
+            captions="WEBVTT\n\n00:00.000 --> 00:01.000\nWelcome.\n",
+            content_sha256="a" * 64,
+        )
+        variant.renditions.append(
+            Rendition(
+                format="aac",
+                bitrate=96,
+                bytes=stored.bytes,
+                sha256=stored.sha256,
+                key=stored.key,
+                mime="audio/mp4",
+            )
+        )
+        db.session.add(variant)
+        db.session.commit()
+
+
+def _wipe(app: Flask) -> None:
+    """What tests/conftest.py does after each test, for rebuilding within one."""
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as connection:
+            for table in reversed(db.metadata.sorted_tables):
+                connection.execute(table.delete())
+    limiter.reset()
+
+
+def practice_body(prescription_id: str) -> dict[str, Any]:
+    started = (datetime.now(UTC) - timedelta(hours=2)).replace(microsecond=0)
+    return {
+        "exercise": "box-breathing",
+        "length_minutes": 5,
+        "prescription_id": prescription_id,
+        "started_at": started.isoformat(),
+        "duration_seconds": 300,
+        "completed": True,
+        "mood_before": 3,
+        "mood_after": 6,
+        "note": SELF_NOTE,
+        "share_note": True,
+    }
+
+
+def build_world(app: Flask, client: FlaskClient, make_user, make_exercise) -> World:
+    people = {
+        "self": make_user(Role.CLIENT, display_name=SELF_NAME),
+        "other_client": make_user(Role.CLIENT, display_name="Other Client"),
+        "linked_therapist": make_user(Role.THERAPIST, display_name="Linked Therapist"),
+        "unlinked_therapist": make_user(Role.THERAPIST, display_name="Unlinked Therapist"),
+        "revoked_therapist": make_user(Role.THERAPIST, display_name="Revoked Therapist"),
+        "editor": make_user(Role.EDITOR),
+        "admin": make_user(Role.ADMIN),
+    }
+    me = people["self"]
+    make_exercise("box-breathing", kind="breathing", lengths=[3, 5, 10])
+    _add_rendered_variant(app, "box-breathing", 5)
+
+    def link(therapist: str) -> None:
+        code = _ok(client.post(f"{API}/invitations", headers=people[therapist].headers), "invite")
+        _ok(
+            client.post(
+                f"{API}/invitations/{code['code']}/accept",
+                json={"share_mood": True, "share_notes": True},
+                headers=me.headers,
+            ),
+            "accept",
+        )
+
+    def prescribe(therapist: str) -> str:
+        body = {
+            "exercise": "box-breathing",
+            "length_minutes": 5,
+            "schedule": {"days": ["mon", "wed", "fri"]},
+            "start_date": (datetime.now(UTC).date() - timedelta(days=7)).isoformat(),
+        }
+        return _ok(
+            client.post(
+                f"{API}/clients/{me.id}/prescriptions",
+                json=body,
+                headers=people[therapist].headers,
+            ),
+            "prescribe",
+        )["id"]
+
+    link("linked_therapist")
+    link("revoked_therapist")
+    prescription_id = prescribe("linked_therapist")
+    revoked_prescription = prescribe("revoked_therapist")
+    _ok(
+        client.delete(f"{API}/me/therapists/{people['revoked_therapist'].id}", headers=me.headers),
+        "revoke",
+    )
+
+    practice_id = str(uuid.uuid4())
+    body = practice_body(prescription_id)
+    _ok(client.put(f"{API}/me/practices/{practice_id}", json=body, headers=me.headers), "log")
+    # The linked therapist has read the client's data once (an access-log entry).
+    _ok(client.get(f"{API}/clients/{me.id}", headers=people["linked_therapist"].headers), "read")
+
+    code = _ok(
+        client.post(f"{API}/invitations", headers=people["unlinked_therapist"].headers), "code"
+    )["code"]
+    tokens = _ok(
+        client.post(f"{API}/auth/token", json={"email": me.email, "password": PASSWORD}),
+        "sign in",
+    )
+
+    # A draft exercise for the editing operations; marked rendered so it can be published.
+    _ok(
+        client.post(
+            f"{API}/scripts", json={"source": DRAFT_SCRIPT}, headers=people["editor"].headers
+        ),
+        "upload script",
+    )
+    with app.app_context():
+        version = db.session.scalar(
+            select(ExerciseVersion)
+            .join(Exercise, ExerciseVersion.exercise_id == Exercise.id)
+            .where(Exercise.slug == "matrix-draft")
+        )
+        version.status = VersionStatus.RENDERED
+        version.rendered_at = datetime.now(UTC)
+        job = Job(kind="render", payload={"version_id": version.id})
+        db.session.add(job)
+        db.session.commit()
+        job_id = str(job.id)
+
+    limiter.reset()
+    return World(
+        people=people,
+        practice_id=practice_id,
+        practice_body=body,
+        prescription_id=prescription_id,
+        code=code,
+        refresh_token=tokens["refresh_token"],
+        job_id=job_id,
+        extra={"revoked_prescription_id": revoked_prescription},
+    )
+
+
+# --- expectations --------------------------------------------------------------------------
+
+
+def everyone(status: int) -> dict[str, int]:
+    return dict.fromkeys(ACTORS, status)
+
+
+def signed_in(status: int, **overrides: int) -> dict[str, int]:
+    return {**everyone(status), "anonymous": 401, **overrides}
+
+
+def clients_only(self: int, other_client: int) -> dict[str, int]:
+    return {
+        **signed_in(403),
+        "self": self,
+        "other_client": other_client,
+    }
+
+
+def therapists_only(linked: int, unlinked: int, revoked: int) -> dict[str, int]:
+    return {
+        **signed_in(403),
+        "linked_therapist": linked,
+        "unlinked_therapist": unlinked,
+        "revoked_therapist": revoked,
+    }
+
+
+def editors_only(status: int) -> dict[str, int]:
+    return {**signed_in(403), "editor": status, "admin": status}
+
+
+def admin_only(status: int) -> dict[str, int]:
+    return {**signed_in(403), "admin": status}
+
+
+Body = Callable[[World, str], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Row:
+    expect: dict[str, int]
+    path: str  # formatted with World.params
+    body: Body | None = None  # keyword arguments for the test client (json=..., data=...)
+    query: str = ""
+
+    def __post_init__(self) -> None:
+        assert set(self.expect) == set(ACTORS), self.expect
+
+
+def unique_email(tag: str) -> str:
+    return f"{tag}-{uuid.uuid4().hex[:10]}@example.org"
+
+
+def tone_wav(seconds: float = 0.5, rate: int = 22050) -> bytes:
+    frames = b"".join(
+        struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * n / rate)))
+        for n in range(int(seconds * rate))
+    )
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(frames)
+    return buffer.getvalue()
+
+
+def recording_upload(world: World, actor: str) -> dict[str, Any]:
+    return {
+        "data": {"file": (io.BytesIO(tone_wav()), "take.wav")},
+        "content_type": "multipart/form-data",
+    }
+
+
+def prescription_in(world: World, actor: str) -> dict[str, Any]:
+    return {
+        "json": {
+            "exercise": "box-breathing",
+            "schedule": {"per_week": 3},
+            "start_date": datetime.now(UTC).date().isoformat(),
+        }
+    }
+
+
+# (METHOD, rule) -> how to call it and what each actor gets.
+MATRIX: dict[tuple[str, str], Row] = {
+    # --- operations ---
+    ("GET", "/healthz"): Row(everyone(200), "/healthz"),
+    ("GET", "/readyz"): Row(everyone(200), "/readyz"),
+    # --- accounts ---
+    ("POST", "/api/v1/auth/register"): Row(
+        everyone(201),
+        "/api/v1/auth/register",
+        lambda w, a: {"json": {"email": unique_email(a), "password": PASSWORD, "timezone": "UTC"}},
+    ),
+    ("POST", "/api/v1/auth/token"): Row(
+        everyone(200),
+        "/api/v1/auth/token",
+        lambda w, a: {"json": {"email": w.people["self"].email, "password": PASSWORD}},
+    ),
+    ("POST", "/api/v1/auth/refresh"): Row(
+        everyone(200),
+        "/api/v1/auth/refresh",
+        lambda w, a: {"json": {"refresh_token": w.refresh_token}},
+    ),
+    ("POST", "/api/v1/auth/logout"): Row(signed_in(204), "/api/v1/auth/logout"),
+    ("GET", "/api/v1/me"): Row(signed_in(200), "/api/v1/me"),
+    ("PATCH", "/api/v1/me"): Row(
+        signed_in(200), "/api/v1/me", lambda w, a: {"json": {"display_name": "Renamed"}}
+    ),
+    ("DELETE", "/api/v1/me"): Row(
+        signed_in(204), "/api/v1/me", lambda w, a: {"json": {"password": PASSWORD}}
+    ),
+    ("POST", "/api/v1/me/password"): Row(
+        signed_in(204),
+        "/api/v1/me/password",
+        lambda w, a: {
+            "json": {"current_password": PASSWORD, "new_password": "a different passphrase"}
+        },
+    ),
+    ("GET", "/api/v1/me/export"): Row(signed_in(200), "/api/v1/me/export"),
+    ("POST", "/api/v1/admin/users"): Row(
+        admin_only(201),
+        "/api/v1/admin/users",
+        lambda w, a: {
+            "json": {"email": unique_email(a), "password": PASSWORD, "role": "therapist"}
+        },
+    ),
+    # --- catalog (public) ---
+    ("GET", "/api/v1/exercises"): Row(everyone(200), "/api/v1/exercises"),
+    ("GET", "/api/v1/exercises/<slug>"): Row(everyone(200), "/api/v1/exercises/{slug}"),
+    ("GET", "/api/v1/exercises/<slug>/variants/<int:minutes>/audio"): Row(
+        everyone(200), "/api/v1/exercises/{slug}/variants/{minutes}/audio", query="format=aac"
+    ),
+    ("GET", "/api/v1/exercises/<slug>/variants/<int:minutes>/captions"): Row(
+        everyone(200), "/api/v1/exercises/{slug}/variants/{minutes}/captions"
+    ),
+    ("GET", "/api/v1/exercises/<slug>/variants/<int:minutes>/timeline"): Row(
+        everyone(200), "/api/v1/exercises/{slug}/variants/{minutes}/timeline"
+    ),
+    # --- editing ---
+    ("POST", "/api/v1/scripts/validate"): Row(
+        editors_only(200),
+        "/api/v1/scripts/validate",
+        lambda w, a: {"json": {"source": DRAFT_SCRIPT}},
+    ),
+    ("POST", "/api/v1/scripts"): Row(
+        editors_only(201), "/api/v1/scripts", lambda w, a: {"json": {"source": DRAFT_SCRIPT}}
+    ),
+    ("GET", "/api/v1/exercises/<slug>/versions"): Row(
+        editors_only(200), "/api/v1/exercises/{draft_slug}/versions"
+    ),
+    ("PUT", "/api/v1/exercises/<slug>/versions/<int:number>/recordings/<segment_id>"): Row(
+        editors_only(201),
+        "/api/v1/exercises/{draft_slug}/versions/{number}/recordings/{segment_id}",
+        recording_upload,
+    ),
+    ("POST", "/api/v1/exercises/<slug>/versions/<int:number>/render"): Row(
+        editors_only(202), "/api/v1/exercises/{draft_slug}/versions/{number}/render"
+    ),
+    ("POST", "/api/v1/exercises/<slug>/versions/<int:number>/publish"): Row(
+        editors_only(200), "/api/v1/exercises/{draft_slug}/versions/{number}/publish"
+    ),
+    ("GET", "/api/v1/jobs/<uuid:job_id>"): Row(editors_only(200), "/api/v1/jobs/{job_id}"),
+    # --- the practice log (a client's own) ---
+    ("PUT", "/api/v1/me/practices/<uuid:practice_id>"): Row(
+        # The client's identical replay is 200. Another client's device id is a row of their
+        # own, but they cannot attach it to this client's prescription: 422, the same answer
+        # as for a prescription that does not exist.
+        clients_only(self=200, other_client=422),
+        "/api/v1/me/practices/{practice_id}",
+        lambda w, a: {"json": w.practice_body},
+    ),
+    ("GET", "/api/v1/me/practices/<uuid:practice_id>"): Row(
+        clients_only(self=200, other_client=404), "/api/v1/me/practices/{practice_id}"
+    ),
+    ("DELETE", "/api/v1/me/practices/<uuid:practice_id>"): Row(
+        clients_only(self=204, other_client=404), "/api/v1/me/practices/{practice_id}"
+    ),
+    ("POST", "/api/v1/me/practices/sync"): Row(
+        clients_only(self=200, other_client=200),
+        "/api/v1/me/practices/sync",
+        lambda w, a: {"json": {"practices": [{**w.practice_body, "id": w.practice_id}]}},
+    ),
+    ("GET", "/api/v1/me/practices"): Row(
+        clients_only(self=200, other_client=200), "/api/v1/me/practices"
+    ),
+    ("GET", "/api/v1/me/stats"): Row(clients_only(self=200, other_client=200), "/api/v1/me/stats"),
+    # --- care: invitations and links ---
+    ("POST", "/api/v1/invitations"): Row(
+        therapists_only(linked=201, unlinked=201, revoked=201), "/api/v1/invitations"
+    ),
+    ("POST", "/api/v1/invitations/<code>/accept"): Row(
+        # The unlinked therapist's own code: any client may accept it (each in a fresh world).
+        clients_only(self=201, other_client=201),
+        "/api/v1/invitations/{code}/accept",
+        lambda w, a: {"json": {"share_mood": True, "share_notes": False}},
+    ),
+    ("GET", "/api/v1/me/therapists"): Row(
+        clients_only(self=200, other_client=200), "/api/v1/me/therapists"
+    ),
+    ("PATCH", "/api/v1/me/therapists/<uuid:therapist_id>"): Row(
+        clients_only(self=200, other_client=404),
+        "/api/v1/me/therapists/{therapist_id}",
+        lambda w, a: {"json": {"share_notes": False}},
+    ),
+    ("DELETE", "/api/v1/me/therapists/<uuid:therapist_id>"): Row(
+        clients_only(self=204, other_client=404), "/api/v1/me/therapists/{therapist_id}"
+    ),
+    # --- care: the therapist's side ---
+    ("GET", "/api/v1/clients"): Row(
+        therapists_only(linked=200, unlinked=200, revoked=200), "/api/v1/clients"
+    ),
+    ("GET", "/api/v1/clients/<uuid:client_id>"): Row(
+        therapists_only(linked=200, unlinked=404, revoked=404), "/api/v1/clients/{client_id}"
+    ),
+    ("GET", "/api/v1/clients/<uuid:client_id>/practices"): Row(
+        therapists_only(linked=200, unlinked=404, revoked=404),
+        "/api/v1/clients/{client_id}/practices",
+    ),
+    ("GET", "/api/v1/clients/<uuid:client_id>/adherence"): Row(
+        therapists_only(linked=200, unlinked=404, revoked=404),
+        "/api/v1/clients/{client_id}/adherence",
+        query="weeks=2",
+    ),
+    ("GET", "/api/v1/clients/<uuid:client_id>/prescriptions"): Row(
+        therapists_only(linked=200, unlinked=404, revoked=404),
+        "/api/v1/clients/{client_id}/prescriptions",
+    ),
+    ("POST", "/api/v1/clients/<uuid:client_id>/prescriptions"): Row(
+        therapists_only(linked=201, unlinked=404, revoked=404),
+        "/api/v1/clients/{client_id}/prescriptions",
+        prescription_in,
+    ),
+    ("PATCH", "/api/v1/prescriptions/<uuid:prescription_id>"): Row(
+        therapists_only(linked=200, unlinked=404, revoked=404),
+        "/api/v1/prescriptions/{prescription_id}",
+        lambda w, a: {"json": {"note": "Evenings suit you better."}},
+    ),
+    ("DELETE", "/api/v1/prescriptions/<uuid:prescription_id>"): Row(
+        therapists_only(linked=204, unlinked=404, revoked=404),
+        "/api/v1/prescriptions/{prescription_id}",
+    ),
+    # --- care: the client's side ---
+    ("GET", "/api/v1/me/prescriptions"): Row(
+        clients_only(self=200, other_client=200), "/api/v1/me/prescriptions"
+    ),
+    ("GET", "/api/v1/me/plan"): Row(clients_only(self=200, other_client=200), "/api/v1/me/plan"),
+    ("GET", "/api/v1/me/access-log"): Row(
+        clients_only(self=200, other_client=200), "/api/v1/me/access-log"
+    ),
+}
+
+NOT_API = ("/api/docs", "/api/openapi.json")  # documentation, served to anyone
+
+
+def operations(app: Flask) -> set[tuple[str, str]]:
+    found = set()
+    for rule in app.url_map.iter_rules():
+        if not (rule.rule.startswith(f"{API}/") or rule.rule in ("/healthz", "/readyz")):
+            continue
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            found.add((method, rule.rule))
+    return found
+
+
+def test_every_operation_has_a_row_and_every_row_an_operation(app):
+    routes = operations(app)
+    missing = sorted(routes - set(MATRIX))
+    stale = sorted(set(MATRIX) - routes)
+    assert not missing and not stale, (
+        f"operations without a row in MATRIX: {missing}; rows for no operation: {stale}"
+    )
+
+
+def test_the_docs_are_the_only_routes_outside_the_matrix(app):
+    others = {
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if not (rule.rule.startswith(f"{API}/") or rule.rule in ("/healthz", "/readyz"))
+    }
+    assert all(rule.startswith(NOT_API) for rule in others), others
+
+
+# --- the matrix ------------------------------------------------------------------------------
+
+
+def call(client: FlaskClient, world: World, actor: str, method: str, row: Row):
+    path = row.path.format(**world.params)
+    if row.query:
+        path = f"{path}?{row.query}"
+    kwargs = row.body(world, actor) if row.body else {}
+    return client.open(path, method=method, headers=world.headers(actor), **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("method", "rule"), sorted(MATRIX), ids=[f"{m} {r}" for m, r in sorted(MATRIX)]
+)
+def test_matrix(method, rule, app, client, make_user, make_exercise, monkeypatch):
+    monkeypatch.setitem(app.extensions, RUNNER_EXTENSION, NoRunner())
+    row = MATRIX[(method, rule)]
+    mutates = method != "GET"
+    world = build_world(app, client, make_user, make_exercise)
+    wrong = []
+    changed = False
+    for actor in ACTORS:
+        if changed:
+            _wipe(app)
+            world = build_world(app, client, make_user, make_exercise)
+        limiter.reset()
+        response = call(client, world, actor, method, row)
+        # A state-changing operation that was carried out (not refused) spoils the world for
+        # the next actor (a used code, a rotated token, an erased account): build it anew.
+        changed = mutates and response.status_code < 400
+        if response.status_code != row.expect[actor]:
+            detail = (response.get_json(silent=True) or {}).get("message", "")
+            wrong.append(
+                f"{actor:>18}: {method} {rule} -> {response.status_code}, expected "
+                f"{row.expect[actor]} {detail!r}"
+            )
+        if actor not in ENTITLED:
+            text = response.get_data(as_text=True)
+            secrets = (world.people["self"].email, SELF_NAME, SELF_NOTE)
+            leaked = [secret for secret in secrets if secret in text]
+            if leaked:
+                wrong.append(f"{actor:>18}: {method} {rule} -> leaks the client's {leaked}")
+    assert not wrong, "wrong cells:\n" + "\n".join(wrong)
+
+
+# --- beyond one object per row ------------------------------------------------------------
+
+
+def test_a_revoked_therapist_cannot_reach_the_prescriptions_they_wrote_before(
+    app, client, make_user, make_exercise
+):
+    world = build_world(app, client, make_user, make_exercise)
+    theirs = world.extra["revoked_prescription_id"]
+    headers = world.headers("revoked_therapist")
+    statuses = [
+        client.patch(f"{API}/prescriptions/{theirs}", json={"note": "x"}, headers=headers),
+        client.delete(f"{API}/prescriptions/{theirs}", headers=headers),
+    ]
+    assert [r.status_code for r in statuses] == [404, 404]
+    # ... while the client still sees it, ended, in their history.
+    mine = client.get(f"{API}/me/prescriptions", headers=world.headers("self")).json
+    assert {p["id"]: p["status"] for p in mine}[theirs] == "ended"
+
+
+def test_404_answers_say_nothing_about_whether_the_client_exists(
+    app, client, make_user, make_exercise
+):
+    """An unlinked therapist gets the same answer for a real client as for a made-up id."""
+    world = build_world(app, client, make_user, make_exercise)
+    headers = world.headers("unlinked_therapist")
+    for suffix in ("", "/practices", "/adherence", "/prescriptions"):
+        real = client.get(f"{API}/clients/{world.people['self'].id}{suffix}", headers=headers)
+        made_up = client.get(f"{API}/clients/{uuid.uuid4()}{suffix}", headers=headers)
+        assert real.status_code == made_up.status_code == 404, suffix
+        assert real.json == made_up.json, suffix
+
+
+def test_a_draft_exercise_is_not_found_for_anyone_but_editors(
+    app, client, make_user, make_exercise
+):
+    world = build_world(app, client, make_user, make_exercise)
+    statuses = {
+        actor: client.get(
+            f"{API}/exercises/{world.draft_slug}", headers=world.headers(actor)
+        ).status_code
+        for actor in ACTORS
+    }
+    assert statuses == {**everyone(404), "editor": 200, "admin": 200}
