@@ -21,6 +21,7 @@ from api.errors import register_error_handlers
 from api.extensions import api, cors, db, limiter, migrate
 from api.jobs import RUNNER_EXTENSION, make_runner
 from api.logs import configure_logging
+from api.query import register_query_check
 from api.services.accounts import Passwords
 from api.services.health import database_check
 from api.storage import storage_from_url
@@ -57,6 +58,7 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
     register_error_handlers(app, api)
     _register_blueprints(app)
     _register_hooks(app)
+    register_query_check(app, api)
     app.extensions["interlude.passwords"] = Passwords(
         app.config["ARGON2_TIME_COST"], app.config["ARGON2_MEMORY_KIB"]
     )
