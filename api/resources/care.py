@@ -15,7 +15,8 @@ from flask_smorest import Blueprint
 from api.extensions import db
 from api.models import CareLink, Prescription, Role, User
 from api.ratelimit import enforce
-from api.resources.practices import now, practice_body
+from api.resources.deps import now
+from api.resources.practices import practice_body
 from api.schemas.care import (
     AcceptSchema,
     AccessLogEntrySchema,

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 from flask import current_app
 
 from api.jobs import JobRunner
+from api.models.base import utcnow
 from api.services.accounts import Passwords, TokenPolicy
 from api.storage.base import Storage
 
@@ -29,3 +33,9 @@ def storage() -> Storage:
 def jobs() -> JobRunner:
     runner: JobRunner = current_app.extensions["interlude.jobs"]
     return runner
+
+
+def now() -> datetime:
+    """The server clock; tests put another in app.extensions["interlude.clock"]."""
+    clock: Callable[[], datetime] = current_app.extensions.get("interlude.clock", utcnow)
+    return clock()

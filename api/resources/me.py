@@ -6,7 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api.extensions import db
-from api.resources.deps import passwords
+from api.resources.deps import now, passwords
 from api.schemas.accounts import ChangePasswordSchema, MePatchSchema, MeSchema
 from api.schemas.care import DeleteAccountSchema, ExportSchema
 from api.security import auth_required, current_auth_session, current_user, documents
@@ -26,7 +26,7 @@ class Me(MethodView):
 
         Practices, links, the access log and the account are deleted. Prescriptions a
         therapist wrote for you stay in their records, without you."""
-        privacy.erase_account(db.session, passwords(), current_user(), data["password"])
+        privacy.erase_account(db.session, passwords(), current_user(), data["password"], clock=now)
         db.session.commit()
 
     @auth_required()
@@ -67,4 +67,6 @@ class Export(MethodView):
     @blp.response(200, ExportSchema)
     def get(self):
         """Everything stored about you, as one JSON document"""
-        return privacy.export_account(db.session, current_user())
+        document = privacy.export_account(db.session, current_user(), clock=now)
+        db.session.commit()  # a therapist's export is logged for their clients
+        return document

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
 from api.extensions import db
 from api.models import Practice, Role
-from api.models.base import utcnow
+from api.resources.deps import now
 from api.schemas.practices import (
     PracticeBodySchema,
     PracticeListQuerySchema,
@@ -32,12 +29,6 @@ blp = Blueprint(
     description="Your practice log and progress. Practice ids are UUIDs made on the device; "
     "a path id that is not a UUID answers 404.",
 )
-
-
-def now() -> datetime:
-    """The server clock; tests put another in app.extensions["interlude.clock"]."""
-    clock = current_app.extensions.get("interlude.clock", utcnow)
-    return clock()
 
 
 def practice_body(practice: Practice) -> dict[str, object]:

@@ -7,9 +7,12 @@ from typing import Any
 from sqlalchemy import delete, or_, select
 
 from api.models import AccessLogEntry, CareLink, Invitation, Practice, Prescription, User
+from api.models.base import utcnow
 from api.services import Db
-from api.services.accounts import Passwords
+from api.services.accounts import Clock, Passwords
+from api.services.care import log_access, revoke_link
 from api.services.errors import Invalid
+from api.services.stats import today_for
 
 EXPORT_FORMAT = 1
 
@@ -18,18 +21,22 @@ def _iso(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
-def export_account(session: Db, user: User) -> dict[str, Any]:
+def export_account(session: Db, user: User, *, clock: Clock = utcnow) -> dict[str, Any]:
     """Everything stored about `user`: the account, practices, links (either side),
-    prescriptions (received or written), the access log, and invitations they made."""
+    prescriptions (received or written), the access log, and invitations they made.
+    A therapist's export names their linked clients, so it is logged for each of them
+    (the caller commits)."""
     practices = session.scalars(
         select(Practice)
         .where(Practice.user_id == user.id, Practice.deleted_at.is_(None))
         .order_by(Practice.started_at)
     )
-    links = session.scalars(
-        select(CareLink)
-        .where(or_(CareLink.client_id == user.id, CareLink.therapist_id == user.id))
-        .order_by(CareLink.created_at)
+    links = list(
+        session.scalars(
+            select(CareLink)
+            .where(or_(CareLink.client_id == user.id, CareLink.therapist_id == user.id))
+            .order_by(CareLink.created_at)
+        )
     )
     prescriptions = session.scalars(
         select(Prescription)
@@ -44,6 +51,12 @@ def export_account(session: Db, user: User) -> dict[str, Any]:
     invitations = session.scalars(
         select(Invitation).where(Invitation.therapist_id == user.id).order_by(Invitation.created_at)
     )
+    links = list(links)
+    seen = [
+        link.client_id for link in links if link.therapist_id == user.id and not link.revoked_at
+    ]
+    if seen:
+        log_access(session, user, seen, "export", clock=clock)
     return {
         "format": EXPORT_FORMAT,
         "account": {
@@ -130,12 +143,19 @@ def export_account(session: Db, user: User) -> dict[str, Any]:
     }
 
 
-def erase_account(session: Db, passwords: Passwords, user: User, password: str) -> None:
+def erase_account(
+    session: Db, passwords: Passwords, user: User, password: str, *, clock: Clock = utcnow
+) -> None:
     """Delete the person and everything that is theirs. Prescriptions a therapist wrote for
     them stay in the therapist's records without the client; the practices, links, access
     log, sessions and the account go."""
     if not passwords.verify(user.password_hash, password):
         raise Invalid("password", "The password is not right; nothing was erased.")
+    # A therapist who leaves ends what they prescribed, as a revoked link would: their
+    # clients keep the history but are asked for nothing more.
+    for link in session.scalars(select(CareLink).where(CareLink.therapist_id == user.id)):
+        if link.revoked_at is None:
+            revoke_link(session, link, today=today_for(link.client, clock), clock=clock)
     session.execute(delete(Practice).where(Practice.user_id == user.id))
     session.execute(delete(AccessLogEntry).where(AccessLogEntry.client_id == user.id))
     session.execute(

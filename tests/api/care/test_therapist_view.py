@@ -151,3 +151,28 @@ def test_the_export_holds_the_clients_data(client, linked, exercises):
     assert [link["therapist_name"] for link in body["links"]] == ["Dr. Rivera"]
     assert [e["what"] for e in body["access_log"]] == ["summary"]
     assert export.headers["Cache-Control"] == "no-store"
+
+
+def test_a_therapists_export_is_logged_for_their_clients(client, linked):
+    client.get("/api/v1/me/export", headers=linked.therapist.headers)
+    log = client.get("/api/v1/me/access-log", headers=linked.client.headers).json
+    assert [e["what"] for e in log] == ["export"]
+
+
+def test_a_therapist_who_erases_their_account_ends_their_prescriptions(client, linked, exercises):
+    client.post(
+        f"/api/v1/clients/{linked.client.id}/prescriptions",
+        json={"exercise": "box-breathing", "schedule": {"per_week": 3},
+              "start_date": "2026-11-01"},
+        headers=linked.therapist.headers,
+    )  # fmt: skip
+    erased = client.delete(
+        "/api/v1/me", json={"password": linked.therapist.password},
+        headers=linked.therapist.headers,
+    )  # fmt: skip
+    assert erased.status_code == 204
+    (prescription,) = client.get("/api/v1/me/prescriptions", headers=linked.client.headers).json
+    assert (prescription["status"], prescription["end_date"]) == ("ended", "2026-11-18")
+    assert prescription["therapist"] is None
+    plan = client.get("/api/v1/me/plan?date=2026-11-19", headers=linked.client.headers).json
+    assert plan["items"] == []
