@@ -34,6 +34,12 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy api audio_scripts
 
+# Benchmarks print figures and ratios; they are not part of the test run.
+bench: $(VENV)/.installed-dev
+	$(BIN)/python bench/render.py
+	$(BIN)/python bench/api.py
+	$(BIN)/python bench/practices.py
+
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .

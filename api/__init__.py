@@ -42,7 +42,9 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
         # Tokens are random and stored hashed, so the key only signs transient things.
         app.config["SECRET_KEY"] = secrets.token_hex(32)
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_MB"] * 1024 * 1024
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    hops = app.config["PROXY_HOPS"]
+    if hops:  # trust X-Forwarded-* only from the proxies we were told about
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     configure_logging(app)
     _init_database(app)

@@ -50,6 +50,9 @@ class Config:
         self.TOKEN_RATE_LIMIT_ADDRESS = _env("TOKEN_RATE_LIMIT_ADDRESS", "30/minute")
         # Invitation codes tried, per client and per address.
         self.INVITE_RATE_LIMIT = _env("INVITE_RATE_LIMIT", "10/hour")
+        # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted (0: none,
+        # so a client cannot pick its own address for the rate limits).
+        self.PROXY_HOPS = int(_env("PROXY_HOPS", "0"))
         self.RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
         self.RATELIMIT_HEADERS_ENABLED = True
         self.LOG_LEVEL = _env("LOG_LEVEL", "INFO")

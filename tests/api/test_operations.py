@@ -149,3 +149,16 @@ def test_swagger_ui_is_served_without_a_cdn(client):
     assert page.status_code == 200
     assert b"/api/docs/static/swagger-ui-bundle.js" in page.data
     assert client.get("/api/docs/static/swagger-ui-bundle.js").status_code == 200
+
+
+def test_forwarded_addresses_are_ignored_without_a_proxy(client, app):
+    # With no trusted proxy, X-Forwarded-For cannot be used to dodge the per-address limit.
+    statuses = [
+        client.post(
+            "/api/v1/auth/token",
+            json={"email": f"p{i}@example.org", "password": "x" * 12},
+            headers={"X-Forwarded-For": f"10.0.0.{i}"},
+        ).status_code
+        for i in range(31)
+    ]
+    assert statuses[-1] == 429
