@@ -6,11 +6,11 @@ import enum
 import uuid
 from datetime import datetime, time
 
-from sqlalchemy import Enum, ForeignKey, String, Time
+from sqlalchemy import ForeignKey, String, Time
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.extensions import db
-from api.models.base import UTCDateTime, new_id, utcnow
+from api.models.base import UTCDateTime, new_id, str_enum, utcnow
 
 
 class Role(enum.StrEnum):
@@ -27,15 +27,7 @@ class User(db.Model):  # type: ignore[name-defined]
     # Stored lower-cased, so uniqueness holds whatever case people type.
     email: Mapped[str] = mapped_column(String(320), unique=True)
     password_hash: Mapped[str] = mapped_column(String(200))
-    role: Mapped[Role] = mapped_column(
-        Enum(
-            Role,
-            name="role",
-            native_enum=False,
-            length=16,
-            values_callable=lambda e: [m.value for m in e],
-        )
-    )
+    role: Mapped[Role] = mapped_column(str_enum(Role, "role"))
     display_name: Mapped[str | None] = mapped_column(String(100))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     day_starts_at: Mapped[time] = mapped_column(Time, default=time(3, 0))

@@ -11,8 +11,7 @@ from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.extensions import db
-from api.models.base import UTCDateTime, new_id, utcnow
-from api.models.content import str_enum
+from api.models.base import UTCDateTime, new_id, str_enum, utcnow
 
 
 class JobStatus(enum.StrEnum):

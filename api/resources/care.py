@@ -15,7 +15,7 @@ from flask_smorest import Blueprint
 from api.extensions import db
 from api.models import CareLink, Prescription, Role, User
 from api.ratelimit import enforce
-from api.resources.deps import now
+from api.resources.deps import now, page_of, page_of_list
 from api.resources.practices import practice_body
 from api.schemas.care import (
     AcceptSchema,
@@ -45,12 +45,6 @@ blp = Blueprint(
     description="Therapists and their clients: consent links, prescriptions, plans, adherence "
     "and the access log.",
 )
-
-
-def paged(items: list[Any], pagination_parameters: Any) -> list[Any]:
-    pagination_parameters.item_count = len(items)
-    start = pagination_parameters.first_item
-    return items[start : start + pagination_parameters.page_size]
 
 
 def person(user: User | None) -> dict[str, Any] | None:
@@ -144,7 +138,7 @@ class MyTherapists(MethodView):
     def get(self, pagination_parameters):
         """The therapists you are linked with, and what each may see"""
         links = care.links_of_client(db.session, current_user())
-        return [link_body(link) for link in paged(links, pagination_parameters)]
+        return [link_body(link) for link in page_of_list(links, pagination_parameters)]
 
 
 @blp.route("/me/therapists/<uuid:therapist_id>")
@@ -183,7 +177,7 @@ class Clients(MethodView):
     def get(self, pagination_parameters):
         """Your linked clients, with their last practice and 7-day adherence"""
         therapist = current_user()
-        links = paged(care.links_of_therapist(db.session, therapist), pagination_parameters)
+        links = page_of_list(care.links_of_therapist(db.session, therapist), pagination_parameters)
         bodies = [client_summary(link) for link in links]
         care.log_access(
             db.session, therapist, [link.client_id for link in links], "summary", clock=now
@@ -279,7 +273,7 @@ class ClientPrescriptions(MethodView):
         rows = list(db.session.scalars(care.prescriptions_for(db.session, link)))
         care.log_access(db.session, current_user(), [client_id], "prescriptions", clock=now)
         db.session.commit()
-        return [prescription_body(p) for p in paged(rows, pagination_parameters)]
+        return [prescription_body(p) for p in page_of_list(rows, pagination_parameters)]
 
 
 @blp.route("/prescriptions/<uuid:prescription_id>")
@@ -322,7 +316,7 @@ class MyPrescriptions(MethodView):
     def get(self, pagination_parameters):
         """What your therapists have prescribed you, newest first (ended ones too)"""
         rows = care.prescriptions_of_client(db.session, current_user())
-        return [prescription_body(p) for p in paged(rows, pagination_parameters)]
+        return [prescription_body(p) for p in page_of_list(rows, pagination_parameters)]
 
 
 @blp.route("/me/plan")
@@ -344,18 +338,12 @@ class MyAccessLog(MethodView):
     @blp.paginate()
     def get(self, pagination_parameters):
         """Every time a therapist looked at your data: who, what and when (newest first)"""
-        page = db.paginate(
-            care.access_log(db.session, current_user()),
-            page=pagination_parameters.page,
-            per_page=pagination_parameters.page_size,
-            error_out=False,
-        )
-        pagination_parameters.item_count = page.total
+        entries = page_of(care.access_log(db.session, current_user()), pagination_parameters)
         return [
             {
                 "therapist": {"id": e.therapist_id, "display_name": e.therapist_name},
                 "what": e.what,
                 "at": e.at,
             }
-            for e in page.items
+            for e in entries
         ]

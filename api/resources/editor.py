@@ -11,7 +11,7 @@ from werkzeug.utils import secure_filename
 
 from api.extensions import db
 from api.models import ExerciseVersion, Role
-from api.resources.deps import jobs, storage
+from api.resources.deps import jobs, page_of, storage
 from api.schemas.content import (
     JobAcceptedSchema,
     RecordingSchema,
@@ -80,14 +80,8 @@ class Versions(MethodView):
     @documents(404)
     def get(self, slug, pagination_parameters):
         """Every version of an exercise, newest first, with its status"""
-        page = db.paginate(
-            content.list_versions(db.session, slug),
-            page=pagination_parameters.page,
-            per_page=pagination_parameters.page_size,
-            error_out=False,
-        )
-        pagination_parameters.item_count = page.total
-        return [version_body(v) for v in page.items]
+        versions = page_of(content.list_versions(db.session, slug), pagination_parameters)
+        return [version_body(v) for v in versions]
 
 
 @blp.route("/exercises/<slug>/versions/<int:number>/recordings/<segment_id>")

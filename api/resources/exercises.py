@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from api.delivery import IMMUTABLE, REVALIDATE, deliver_audio
 from api.extensions import db
 from api.models import Exercise, ExerciseVersion, Variant, VersionStatus
-from api.resources.deps import storage
+from api.resources.deps import page_of, storage
 from api.schemas.content import (
     AudioQuerySchema,
     CatalogQuerySchema,
@@ -99,15 +99,8 @@ class Catalog(MethodView):
     @blp.paginate()
     def get(self, filters, pagination_parameters):
         """Published exercises, filtered by kind, words, length and language"""
-        query = content.catalog_query(**filters)
-        page = db.paginate(
-            query,
-            page=pagination_parameters.page,
-            per_page=pagination_parameters.page_size,
-            error_out=False,
-        )
-        pagination_parameters.item_count = page.total
-        return [_summary(e) for e in page.items]
+        exercises = page_of(content.catalog_query(**filters), pagination_parameters)
+        return [_summary(e) for e in exercises]
 
 
 @blp.route("/<slug>")

@@ -4,6 +4,7 @@ fails cleanly without touching what is published, and a retry succeeds once stor
 from __future__ import annotations
 
 import socket
+from contextlib import contextmanager
 
 import pytest
 
@@ -20,9 +21,9 @@ def closed_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture
-def storage_down(app):
-    """Point the app at an S3 endpoint where nothing listens."""
+@contextmanager
+def storage_unreachable(app):
+    """Point the app at an S3 endpoint where nothing listens, for the `with` block."""
     original = app.extensions["interlude.storage"]
     app.extensions["interlude.storage"] = S3Storage(
         "interlude",
@@ -30,8 +31,16 @@ def storage_down(app):
         access_key="k",
         secret_key="s",
     )
-    yield
-    app.extensions["interlude.storage"] = original
+    try:
+        yield
+    finally:
+        app.extensions["interlude.storage"] = original
+
+
+@pytest.fixture
+def storage_down(app):
+    with storage_unreachable(app):
+        yield
 
 
 def test_readyz_is_503_when_storage_is_unreachable(client, storage_down):
@@ -45,22 +54,13 @@ def test_catalog_reads_that_need_no_storage_keep_working(
     client, app, publish_script, script_text, storage_kind
 ):
     publish_script(script_text())
-    original = app.extensions["interlude.storage"]
-    app.extensions["interlude.storage"] = S3Storage(
-        "interlude",
-        endpoint_url=f"http://127.0.0.1:{closed_port()}",
-        access_key="k",
-        secret_key="s",
-    )
-    try:
+    with storage_unreachable(app):
         assert client.get("/api/v1/exercises").status_code == 200
         detail = client.get("/api/v1/exercises/tiny-pause")
         assert detail.status_code == 200
         variant = detail.json["variants"][0]
         assert client.get(variant["timeline_url"]).status_code == 200
         assert client.get(variant["captions_url"]).status_code == 200
-    finally:
-        app.extensions["interlude.storage"] = original
 
 
 def test_a_render_with_storage_down_fails_readably_and_can_be_retried(
@@ -68,17 +68,8 @@ def test_a_render_with_storage_down_fails_readably_and_can_be_retried(
 ):
     upload_script(script_text())
     render_url = "/api/v1/exercises/tiny-pause/versions/1/render"
-    original = app.extensions["interlude.storage"]
-    app.extensions["interlude.storage"] = S3Storage(
-        "interlude",
-        endpoint_url=f"http://127.0.0.1:{closed_port()}",
-        access_key="k",
-        secret_key="s",
-    )
-    try:
+    with storage_unreachable(app):
         failed = client.post(render_url, headers=editor.headers)
-    finally:
-        app.extensions["interlude.storage"] = original
     assert failed.status_code == 202
     job = failed.json["job"]
     assert job["status"] == "failed"
