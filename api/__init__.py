@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
+from api import cache
 from api.config import Config
 from api.errors import register_error_handlers
 from api.extensions import api, cors, db, limiter, migrate
@@ -72,6 +73,7 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
     )
     app.extensions["interlude.storage"] = storage
     app.extensions[RUNNER_EXTENSION] = make_runner(app)
+    app.extensions[cache.EXTENSION] = cache.CatalogCache(app.config["CATALOG_CACHE_SECONDS"])
     with app.app_context():
         app.extensions["interlude.readiness"] = {
             "database": database_check(db.engine),
@@ -87,10 +89,9 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
 def _init_database(app: Flask) -> None:
     uri: str = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("sqlite"):
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-            **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
-            "connect_args": {"timeout": 30},
-        }
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
+        options.pop("pool_pre_ping", None)  # a local file: no connection to go stale
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "connect_args": {"timeout": 30}}
         os.makedirs(app.instance_path, exist_ok=True)
     import api.models  # noqa: F401  (registers the tables)
 

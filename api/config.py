@@ -42,6 +42,8 @@ class Config:
         self.RENDER_BITRATES = _env("RENDER_BITRATES", "")
         self.JOB_THREADS = int(_env("JOB_THREADS", "2"))
         self.CONTENT_DIR = Path(_env("CONTENT_DIR", str(PROJECT_ROOT / "content")))
+        # Anonymous catalog reads are cached per process this long (0: off).
+        self.CATALOG_CACHE_SECONDS = float(_env("CATALOG_CACHE_SECONDS", "5"))
         self.PRESIGN_SECONDS = int(_env("PRESIGN_SECONDS", "3600"))
         self.ACCESS_TOKEN_SECONDS = int(_env("ACCESS_TOKEN_SECONDS", "3600"))
         self.REFRESH_TOKEN_DAYS = int(_env("REFRESH_TOKEN_DAYS", "30"))
@@ -54,7 +56,6 @@ class Config:
         # so a client cannot pick its own address for the rate limits).
         self.PROXY_HOPS = int(_env("PROXY_HOPS", "0"))
         self.RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
-        self.RATELIMIT_HEADERS_ENABLED = True
         self.LOG_LEVEL = _env("LOG_LEVEL", "INFO")
         # argon2id cost; the defaults are argon2-cffi's RFC 9106 "low memory" profile.
         self.ARGON2_TIME_COST = int(_env("ARGON2_TIME_COST", "3"))
@@ -108,5 +109,6 @@ class TestConfig(Config):
         self.ARGON2_TIME_COST = 1
         self.ARGON2_MEMORY_KIB = 1024
         self.JOB_QUEUE = "inline"
+        self.CATALOG_CACHE_SECONDS = 0.0  # the tests that want it turn it on
         self.CORS_ORIGINS = []
         self.LOG_LEVEL = "WARNING"

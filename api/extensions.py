@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from flask import request
 from flask_cors import CORS
-from flask_limiter import Limiter
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 from api.errors import InterludeApi
+from api.ratelimit import RateLimits
 
 # Stable constraint names, so Alembic migrations can alter them on SQLite and PostgreSQL alike.
 NAMING_CONVENTION = {
@@ -26,13 +25,8 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def client_address() -> str:
-    # Behind a proxy, ProxyFix (configured in create_app) has already set remote_addr.
-    return request.remote_addr or "unknown"
-
-
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True, compare_type=True)
 api = InterludeApi()
-limiter = Limiter(key_func=client_address)
+limiter = RateLimits()
 cors = CORS()

@@ -1,26 +1,53 @@
-"""Explicit rate limits for sensitive operations, on flask-limiter's storage."""
+"""Rate limits for sensitive operations (sign-in, invitation codes), counted in the storage
+that RATELIMIT_STORAGE_URI names: memory by default, Redis to share them between servers.
+
+Only the operations that call `enforce` are limited, so other requests pay nothing."""
 
 from __future__ import annotations
 
 import math
 import time
 
+from flask import Flask
 from flask_smorest import abort
 from limits import parse_many
+from limits.storage import Storage, storage_from_string
+from limits.strategies import FixedWindowRateLimiter
 
-from api.extensions import limiter
+
+class RateLimits:
+    """Created in api.extensions, initialised by create_app (like the other extensions)."""
+
+    def __init__(self) -> None:
+        self._storage: Storage | None = None
+        self._strategy: FixedWindowRateLimiter | None = None
+
+    def init_app(self, app: Flask) -> None:
+        storage = storage_from_string(app.config["RATELIMIT_STORAGE_URI"])
+        assert isinstance(storage, Storage), "RATELIMIT_STORAGE_URI must not be an async:// one"
+        self._storage = storage
+        self._strategy = FixedWindowRateLimiter(storage)
+
+    def reset(self) -> None:
+        if self._storage is not None:
+            self._storage.reset()
+
+    def enforce(self, limits: str, key: str) -> None:
+        """Count one hit against each limit in `limits` (e.g. "10/minute;50/hour") for `key`;
+        past any of them, answer 429 with Retry-After."""
+        assert self._strategy is not None, "RateLimits.init_app was not called"
+        for item in parse_many(limits):
+            if not self._strategy.hit(item, "interlude", key):
+                reset_at = self._strategy.get_window_stats(item, "interlude", key).reset_time
+                retry_after = max(1, math.ceil(reset_at - time.time()))
+                abort(
+                    429,
+                    message=f"Too many attempts; try again in {retry_after} seconds.",
+                    headers={"Retry-After": str(retry_after)},
+                )
 
 
 def enforce(limits: str, key: str) -> None:
-    """Count one hit against each limit in `limits` (e.g. "10/minute;50/hour") for `key`;
-    past any of them, answer 429 with Retry-After."""
-    strategy = limiter.limiter
-    for item in parse_many(limits):
-        if not strategy.hit(item, "interlude", key):
-            reset_at = strategy.get_window_stats(item, "interlude", key).reset_time
-            retry_after = max(1, math.ceil(reset_at - time.time()))
-            abort(
-                429,
-                message=f"Too many attempts; try again in {retry_after} seconds.",
-                headers={"Retry-After": str(retry_after)},
-            )
+    from api.extensions import limiter
+
+    limiter.enforce(limits, key)

@@ -102,8 +102,9 @@ class Variant(db.Model):  # type: ignore[name-defined]
     version_id: Mapped[int] = mapped_column(ForeignKey("exercise_versions.id", ondelete="CASCADE"))
     length_minutes: Mapped[int] = mapped_column(Integer)
     duration_ms: Mapped[int] = mapped_column(Integer)
-    timeline: Mapped[dict[str, Any]] = mapped_column(JSON)
-    captions: Mapped[str] = mapped_column(Text)
+    # Only the timeline and captions views read these; the detail view never loads them.
+    timeline: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
+    captions: Mapped[str] = mapped_column(Text, deferred=True)
     content_sha256: Mapped[str] = mapped_column(String(64))  # of timeline + captions, for ETags
 
     version: Mapped[ExerciseVersion] = relationship(back_populates="variants")

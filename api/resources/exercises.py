@@ -9,6 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from werkzeug.wrappers import Response as BaseResponse
 
+from api.cache import public_cache
 from api.delivery import IMMUTABLE, REVALIDATE, deliver_audio
 from api.extensions import db
 from api.models import Exercise, ExerciseVersion, Variant, VersionStatus
@@ -94,6 +95,7 @@ def _summary(exercise: Exercise) -> dict[str, object]:
 
 @blp.route("")
 class Catalog(MethodView):
+    @public_cache
     @blp.arguments(CatalogQuerySchema, location="query")
     @blp.response(200, ExerciseSummarySchema(many=True))
     @blp.paginate()
@@ -105,6 +107,7 @@ class Catalog(MethodView):
 
 @blp.route("/<slug>")
 class Detail(MethodView):
+    @public_cache
     @blp.arguments(VersionQuerySchema, location="query")
     @blp.response(200, ExerciseDetailSchema)
     @documents(404)

@@ -10,7 +10,8 @@ from dataclasses import asdict
 from pathlib import Path
 
 from sqlalchemy import Select, func, or_, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from api.models import Exercise, ExerciseVersion, Recording, Rendition, Variant, VersionStatus
 from api.models.base import utcnow
@@ -22,6 +23,9 @@ from audio_scripts.pcm import DecodeError
 from audio_scripts.probe import probe_duration_ms
 
 MAX_SOURCE_CHARS = 100_000
+# Set on a session whose transaction changes what the catalog shows (the web layer clears
+# its catalog cache when that transaction commits).
+CATALOG_CHANGED = "interlude.catalog_changed"
 # Rendered formats and how clients ask for them (`?format=`), with their file types.
 FORMATS = {"aac": ".m4a", "opus": ".opus", "mp3": ".mp3"}
 
@@ -249,6 +253,7 @@ def publish(session: Db, version: ExerciseVersion) -> ExerciseVersion:
     exercise.shortest_minutes = min(version.lengths)
     exercise.first_published_at = exercise.first_published_at or now
     session.flush()
+    session.info[CATALOG_CHANGED] = True
     return version
 
 
@@ -288,7 +293,21 @@ def visible_version(
 ) -> ExerciseVersion:
     """The version a caller sees: the published one; editors may ask for any `number`
     (or, with no published version, see the latest). Everyone else gets 404 for drafts."""
-    exercise = find_exercise(session, slug)
+    exercise = session.scalar(
+        select(Exercise)
+        .where(Exercise.slug == slug)
+        .options(
+            joinedload(Exercise.published_version)
+            .selectinload(ExerciseVersion.variants)
+            .selectinload(Variant.renditions)
+        )
+    )
+    if exercise is None:
+        raise NotFound(f"There is no exercise '{slug}'.")
+    if exercise.published_version is not None:
+        # Callers read version.exercise: hand it this object, or (the identity map being
+        # weak) it may be queried again once `exercise` goes out of scope.
+        set_committed_value(exercise.published_version, "exercise", exercise)
     if number is not None and drafts:
         return find_version(session, slug, number)
     if exercise.published_version is not None and (

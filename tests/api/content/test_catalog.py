@@ -167,3 +167,49 @@ def test_editors_preview_draft_audio_by_version(client, editor, upload_script, s
     if audio.status_code == 200:
         assert audio.headers["Cache-Control"] == "no-store"
     assert client.get(url).status_code == 404  # not for anyone else
+
+
+def test_an_absurd_page_number_is_an_empty_page_not_an_error(client, publish_script, script_text):
+    publish_script(script_text())
+    response = client.get("/api/v1/exercises?page=3730223146231030318618378240")
+    assert response.status_code == 200
+    assert response.json == []
+
+
+@pytest.fixture
+def catalog_cache(app):
+    from api.cache import EXTENSION, CatalogCache
+
+    original = app.extensions[EXTENSION]
+    app.extensions[EXTENSION] = CatalogCache(60)
+    yield app.extensions[EXTENSION]
+    app.extensions[EXTENSION] = original
+
+
+def test_anonymous_catalog_reads_are_cached_until_a_publish(
+    client, app, catalog_cache, publish_script, script_text
+):
+    publish_script(script_text())
+    first = client.get("/api/v1/exercises")
+    assert len(catalog_cache.entries) == 1
+    from sqlalchemy import update
+
+    from api.extensions import db
+    from api.models import Exercise
+
+    with app.app_context():  # a change that is not a publish is not seen while cached
+        db.session.execute(update(Exercise).values(title="Changed behind the cache"))
+        db.session.commit()
+    assert client.get("/api/v1/exercises").json == first.json
+    publish_script(script_text(title="Republished"))  # a publish clears the cache at once
+    assert client.get("/api/v1/exercises").json[0]["title"] == "Republished"
+
+
+def test_signed_in_reads_bypass_the_cache(
+    client, catalog_cache, editor, publish_script, script_text
+):
+    publish_script(script_text())
+    client.get("/api/v1/exercises/tiny-pause", headers=editor.headers)
+    assert catalog_cache.entries == {}
+    assert client.get("/api/v1/exercises/nothing").status_code == 404
+    assert catalog_cache.entries == {}  # 404s are not kept
