@@ -166,6 +166,7 @@ def load(sessions, version_id: int) -> ExerciseVersion:
         version = session.get(ExerciseVersion, version_id)
         for variant in version.variants:
             len(variant.renditions)
+            variant.timeline, variant.captions  # noqa: B018  (deferred columns, loaded now)
         len(version.recordings)
         version.exercise  # noqa: B018  (loaded while the session is open)
         return version
