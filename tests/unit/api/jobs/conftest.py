@@ -3,7 +3,6 @@ database, and a local storage folder that the app's jobs use."""
 
 from __future__ import annotations
 
-import hashlib
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -11,9 +10,8 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-import audio_scripts
 from api.extensions import db
-from api.models import Exercise, ExerciseVersion
+from api.services import content
 from api.storage.local import LocalStorage
 
 SCRIPT = textwrap.dedent(
@@ -61,24 +59,8 @@ def make_version(app: Flask) -> Callable[..., int]:
 
     def make(slug: str = "job-test", *, source: str | None = None) -> int:
         source = source or SCRIPT.format(slug=slug)
-        script = audio_scripts.parse(source)
         with app.app_context():
-            exercise = db.session.scalar(db.select(Exercise).where(Exercise.slug == script.slug))
-            if exercise is None:
-                exercise = Exercise(slug=script.slug)
-                db.session.add(exercise)
-            version = ExerciseVersion(
-                exercise=exercise,
-                number=len(exercise.versions) + 1,
-                source=source,
-                source_sha256=hashlib.sha256(source.encode()).hexdigest(),
-                title=script.title,
-                kind=script.kind,
-                summary=script.summary,
-                language=script.language,
-                lengths=list(script.lengths),
-            )
-            db.session.add(version)
+            version = content.create_version(db.session, source, author_id=None)
             db.session.commit()
             return version.id
 

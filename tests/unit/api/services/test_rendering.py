@@ -17,10 +17,8 @@ import pytest
 from flask import Flask
 from sqlalchemy.orm import Session, sessionmaker
 
-import audio_scripts
 from api.extensions import db
 from api.models import (
-    Exercise,
     ExerciseVersion,
     Job,
     JobStatus,
@@ -30,7 +28,7 @@ from api.models import (
     VersionStatus,
 )
 from api.models.base import utcnow
-from api.services import jobs
+from api.services import content, jobs
 from api.services.errors import Conflict
 from api.services.jobs import JobFailed
 from api.services.rendering import (
@@ -83,24 +81,8 @@ def make_version(sessions: sessionmaker[Session]) -> Callable[..., int]:
     """`make_version(source)` -> the id of a new draft version (of a new or the same exercise)."""
 
     def make(source: str = SCRIPT) -> int:
-        script = audio_scripts.parse(source)
         with sessions() as session:
-            exercise = session.scalar(db.select(Exercise).where(Exercise.slug == script.slug))
-            if exercise is None:
-                exercise = Exercise(slug=script.slug)
-                session.add(exercise)
-            version = ExerciseVersion(
-                exercise=exercise,
-                number=len(exercise.versions) + 1,
-                source=source,
-                source_sha256=hashlib.sha256(source.encode()).hexdigest(),
-                title=script.title,
-                kind=script.kind,
-                summary=script.summary,
-                language=script.language,
-                lengths=list(script.lengths),
-            )
-            session.add(version)
+            version = content.create_version(session, source, author_id=None)
             session.commit()
             return version.id
 
