@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import logging
-from http import HTTPStatus
 
 from flask import Flask, current_app
 from flask_smorest import Api
 from sqlalchemy.exc import IntegrityError, OperationalError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import (
+    Conflict,
+    HTTPException,
+    InternalServerError,
+    ServiceUnavailable,
+    default_exceptions,
+)
 
 from api.services.errors import ServiceError
 
@@ -84,14 +89,16 @@ def register_error_handlers(app: Flask, api: InterludeApi) -> None:
         # Two requests raced to create the same thing: the loser gets a clean 409.
         db_rollback()
         log.info("integrity conflict: %s", error.orig)
-        return api.handle_http_exception(_conflict())
+        return api.handle_http_exception(
+            Conflict("This conflicts with something that already exists; reload and try again.")
+        )
 
     def database_unavailable(error: OperationalError):
         db_rollback()
         log.error("database error: %s", error)
-        exc = HTTPException(description="The service is briefly unavailable; please retry.")
-        exc.code = 503
-        return api.handle_http_exception(_with_name(exc, "Service Unavailable"))
+        return api.handle_http_exception(
+            ServiceUnavailable("The service is briefly unavailable; please retry.")
+        )
 
     def unexpected(error: Exception):
         if isinstance(error, HTTPException):
@@ -103,9 +110,7 @@ def register_error_handlers(app: Flask, api: InterludeApi) -> None:
 
     def service_error(error: ServiceError):
         db_rollback()
-        exc = HTTPException(description=error.message)
-        exc.code = error.status
-        exc = _with_name(exc, HTTPStatus(error.status).phrase)
+        exc = default_exceptions[error.status](error.message)
         exc.data = {"message": error.message}  # type: ignore[attr-defined]
         if error.errors:
             exc.data["errors"] = error.errors  # type: ignore[attr-defined]
@@ -121,14 +126,3 @@ def db_rollback() -> None:
     from api.extensions import db  # late: extensions imports this module
 
     db.session.rollback()
-
-
-def _conflict() -> HTTPException:
-    from werkzeug.exceptions import Conflict
-
-    return Conflict("This conflicts with something that already exists; reload and try again.")
-
-
-def _with_name(exc: HTTPException, name: str) -> HTTPException:
-    exc.__class__ = type(name.replace(" ", ""), (HTTPException,), {"code": exc.code, "name": name})
-    return exc

@@ -89,6 +89,7 @@ class Prescription(db.Model):  # type: ignore[name-defined]
     ended_reason: Mapped[str | None] = mapped_column(String(32))
 
     exercise: Mapped[Exercise] = relationship(lazy="joined", innerjoin=True)
+    therapist: Mapped[User | None] = relationship(foreign_keys=[therapist_id], lazy="joined")
 
 
 class AccessLogEntry(db.Model):  # type: ignore[name-defined]

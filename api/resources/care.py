@@ -61,13 +61,10 @@ def link_body(link: CareLink) -> dict[str, Any]:
 
 
 def prescription_body(prescription: Prescription) -> dict[str, Any]:
-    therapist = (
-        db.session.get(User, prescription.therapist_id) if prescription.therapist_id else None
-    )
     return {
         "id": prescription.id,
         "client_id": prescription.client_id,
-        "therapist": person(therapist),
+        "therapist": person(prescription.therapist),
         "exercise": prescription.exercise.slug,
         "length_minutes": prescription.length_minutes,
         "schedule": prescription.schedule,

@@ -342,17 +342,6 @@ def prescriptions_of_client(session: Db, client: User) -> list[Prescription]:
     )
 
 
-def prescription_is_clients(session: Db, client_id: uuid.UUID, prescription_id: uuid.UUID) -> bool:
-    return (
-        session.scalar(
-            select(Prescription.id).where(
-                Prescription.id == prescription_id, Prescription.client_id == client_id
-            )
-        )
-        is not None
-    )
-
-
 def access_log(session: Db, client: User) -> Select[tuple[AccessLogEntry]]:
     return (
         select(AccessLogEntry)
