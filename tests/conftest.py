@@ -8,6 +8,7 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import flask_migrate
 import pytest
@@ -20,6 +21,7 @@ from api.config import TestConfig
 from api.extensions import db, limiter
 from api.models import Role
 from api.services import accounts
+from tests.live import LiveServer
 
 PASSWORD = "correct horse battery"
 
@@ -123,6 +125,36 @@ def client_user(make_user: Callable[..., Person]) -> Person:
 @pytest.fixture
 def admin(make_user: Callable[..., Person]) -> Person:
     return make_user(Role.ADMIN)
+
+
+@pytest.fixture
+def make_live_server(
+    app: Flask, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[..., LiveServer]]:
+    """`make_live_server(workers=2, threads=4, env={...})` -> a started gunicorn on the test
+    database (see tests/live.py); every server it made is stopped after the test."""
+    servers: list[LiveServer] = []
+
+    def make(**options: Any) -> LiveServer:
+        server = LiveServer(
+            database_url=app.config["SQLALCHEMY_DATABASE_URI"],
+            instance_dir=Path(app.instance_path),
+            storage_url=app.config["STORAGE_URL"],
+            log_path=tmp_path_factory.mktemp("gunicorn") / "server.log",
+            **options,
+        )
+        servers.append(server)
+        return server.start()
+
+    yield make
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def live_server(make_live_server: Callable[..., LiveServer]) -> LiveServer:
+    """gunicorn with the project's config (2 workers x 4 threads) on the test database."""
+    return make_live_server()
 
 
 def database_is_postgres() -> bool:
