@@ -124,8 +124,17 @@ def catalog(app: Flask, tmp_path_factory: pytest.TempPathFactory) -> Iterator[li
 
 
 @pytest.fixture(scope="module")
+def server_env() -> dict[str, str]:
+    """More settings for the module's server (a module may override this fixture)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
 def server(
-    app: Flask, tmp_path_factory: pytest.TempPathFactory, catalog: list[str]
+    app: Flask,
+    tmp_path_factory: pytest.TempPathFactory,
+    catalog: list[str],
+    server_env: dict[str, str],
 ) -> Iterator[LiveServer]:
     """gunicorn for the module, on the test database; limits raised so that many sign-ups
     from one address in a minute are not refused, and no catalog cache across tests."""
@@ -141,6 +150,7 @@ def server(
             "INTERLUDE_TOKEN_RATE_LIMIT_ADDRESS": "1000/minute",
             "INTERLUDE_TOKEN_RATE_LIMIT_ACCOUNT": "1000/minute",
             "INTERLUDE_INVITE_RATE_LIMIT": "1000/hour",
+            **server_env,
         },
     )
     live.start()
@@ -161,9 +171,11 @@ class Phone:
         return self.page
 
     def shoot(self, name: str) -> Path:
+        """What the phone's screen shows (name.png) and the whole page (name-full.png)."""
         ARTEFACTS.mkdir(exist_ok=True)
         path = ARTEFACTS / f"{name}.png"
-        self.page.screenshot(path=str(path), full_page=True, scale="css")
+        self.page.screenshot(path=str(path), scale="css")
+        self.page.screenshot(path=str(ARTEFACTS / f"{name}-full.png"), full_page=True, scale="css")
         return path
 
 
@@ -214,9 +226,16 @@ def audio_time(page: Any) -> float:
 def wait_until(page: Any, expression: str, timeout: float = 15.0) -> Any:
     """Poll a JavaScript expression until it is truthy. (Playwright's wait_for_function
     evaluates text in the page, which the app's CSP rightly forbids.)"""
+    from playwright.sync_api import Error
+
     deadline = time.monotonic() + timeout
     while True:
-        value = page.evaluate(expression)
+        try:
+            value = page.evaluate(expression)
+        except Error as error:  # the page navigated (a reload) while we asked
+            if "context was destroyed" not in str(error) and "navigat" not in str(error):
+                raise
+            value = None
         if value:
             return value
         if time.monotonic() > deadline:

@@ -48,9 +48,9 @@ const context = {
     app.note = null;
     return note;
   },
+  // While a practice runs, a new version waits; it takes over at the next screen.
   practising(active) {
     app.practising = active;
-    if (!active) applyUpdate();
     status();
   },
   record: async (practice) => {

@@ -225,8 +225,7 @@ export async function player(main, [slug, lengthParam], context, query) {
   animation.addEventListener("click", () => {
     still = !still;
     pacer.classList.toggle("still", still);
-    animation.setAttribute("aria-pressed", String(still));
-    animation.textContent = still ? "Resume animation" : "Pause animation";
+    animation.setAttribute("aria-pressed", String(still)); // a toggle: its name stays
   });
   offline(view, detail, variant, slug, length);
   showPosition();
