@@ -145,6 +145,14 @@ class Phone:
         self.context.close()
 
 
+def sign_in(page, email: str) -> None:
+    page.goto("/#/signin")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name="Hello").wait_for()
+
+
 def start_page(browser, device, url: str) -> tuple[float, int]:
     phone = Phone(browser, device, url)
     phone.throttle()
@@ -160,11 +168,7 @@ def start_page(browser, device, url: str) -> tuple[float, int]:
 def library(browser, device, url: str, email: str) -> tuple[float, float]:
     phone = Phone(browser, device, url, cache=True)
     page = phone.page
-    page.goto("/#/signin")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("heading", name="Hello").wait_for()
+    sign_in(page, email)
     # Forget everything but the session (the cookie and the saved profile): a first visit.
     page.evaluate(
         """async () => {
@@ -192,11 +196,7 @@ def library(browser, device, url: str, email: str) -> tuple[float, float]:
 def play(browser, device, url: str, email: str) -> float:
     phone = Phone(browser, device, url)
     page = phone.page
-    page.goto("/#/signin")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("heading", name="Hello").wait_for()
+    sign_in(page, email)
     phone.throttle()
     page.goto("/#/play/ten-quiet-minutes/10")
     page.get_by_role("button", name="Play").wait_for()

@@ -154,30 +154,21 @@ def compute_stats(session: Db, user: User, *, clock: Clock = utcnow) -> dict[str
     days = {day: DayTotal(int(count), int(seconds or 0)) for day, count, seconds in per_day}
 
     both = and_(Practice.mood_before.is_not(None), Practice.mood_after.is_not(None))
+    # Per group: practices, those with both moods, and the sums of their moods.
+    counts = (
+        func.count(),
+        func.count(case((both, 1))),
+        func.sum(case((both, Practice.mood_before))),
+        func.sum(case((both, Practice.mood_after))),
+    )
+    joined = select(Practice).join(Exercise, Exercise.id == Practice.exercise_id).where(mine)
     per_kind = session.execute(
-        select(
-            Exercise.kind,
-            func.count(),
-            func.count(case((both, 1))),
-            func.sum(case((both, Practice.mood_before))),
-            func.sum(case((both, Practice.mood_after))),
-        )
-        .join(Exercise, Exercise.id == Practice.exercise_id)
-        .where(mine)
-        .group_by(Exercise.kind)
+        joined.with_only_columns(Exercise.kind, *counts).group_by(Exercise.kind)
     ).all()
     per_exercise = session.execute(
-        select(
-            Exercise.slug,
-            Exercise.title,
-            func.count(),
-            func.count(case((both, 1))),
-            func.sum(case((both, Practice.mood_before))),
-            func.sum(case((both, Practice.mood_after))),
+        joined.with_only_columns(Exercise.slug, Exercise.title, *counts).group_by(
+            Exercise.id, Exercise.slug, Exercise.title
         )
-        .join(Exercise, Exercise.id == Practice.exercise_id)
-        .where(mine)
-        .group_by(Exercise.id, Exercise.slug, Exercise.title)
     ).all()
     n = sum(int(row[2]) for row in per_kind)
     before = sum(int(row[3] or 0) for row in per_kind)

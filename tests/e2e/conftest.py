@@ -219,6 +219,14 @@ def sign_up(page: Any, email: str, password: str = PASSWORD, name: str = "Sam") 
     page.get_by_role("heading", name=f"Hello, {name}").wait_for()
 
 
+def start_practice(page: Any, title: str = "A calm breath", seconds: float = 1) -> None:
+    """From any screen: Library, the exercise, Play, until the audio passes `seconds`."""
+    page.get_by_role("link", name="Library").click()
+    page.get_by_role("link", name=title).click()
+    page.get_by_role("button", name="Play").click()
+    wait_for_audio(page, seconds)
+
+
 def audio_time(page: Any) -> float:
     return float(page.evaluate("document.querySelector('audio').currentTime"))
 

@@ -7,7 +7,14 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from api.models import Role
-from tests.e2e.conftest import PASSWORD, new_email, sign_up, wait_for_audio, wait_until
+from tests.e2e.conftest import (
+    PASSWORD,
+    new_email,
+    sign_up,
+    start_practice,
+    wait_for_audio,
+    wait_until,
+)
 
 AXE = Axe()
 
@@ -76,10 +83,7 @@ def test_reduced_motion_keeps_the_pacer_still_and_in_words(make_phone):
     phone = make_phone(reduced_motion="reduce")
     page = phone.open()
     sign_up(page, new_email())
-    page.get_by_role("link", name="Library").click()
-    page.get_by_role("link", name="A calm breath").click()
-    page.get_by_role("button", name="Play").click()
-    wait_for_audio(page, 4)
+    start_practice(page, seconds=4)
     words = wait_until(
         page,
         "/Breathe|Hold/.test(document.querySelector('.cue').textContent)",
@@ -97,10 +101,7 @@ def test_reduced_motion_keeps_the_pacer_still_and_in_words(make_phone):
 def test_the_pacer_follows_the_audio_and_can_be_paused(phone, server):
     page = phone.open()
     sign_up(page, new_email())
-    page.get_by_role("link", name="Library").click()
-    page.get_by_role("link", name="A calm breath").click()
-    page.get_by_role("button", name="Play").click()
-    wait_for_audio(page, 0.5)
+    start_practice(page, seconds=0.5)
     page.get_by_role("button", name="Pause").click()
     timeline = page.evaluate(
         "fetch(document.querySelector('track').src.replace('/captions', '/timeline'))"

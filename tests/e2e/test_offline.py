@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from api.extensions import db
 from api.models import Practice
-from tests.e2e.conftest import new_email, sign_up, wait_for_audio, wait_until
+from tests.e2e.conftest import new_email, sign_up, start_practice, wait_for_audio, wait_until
 
 RANGE = """async (range) => {
   const entry = JSON.parse(localStorage['interlude.downloads'])['calm-breath/1'];
@@ -26,10 +26,7 @@ def practices_stored(app) -> int:
 
 
 def practise_offline(page, mood_after: str) -> None:
-    page.get_by_role("link", name="Library").click()
-    page.get_by_role("link", name="A calm breath").click()
-    page.get_by_role("button", name="Play").click()
-    wait_for_audio(page, 1)
+    start_practice(page)
     page.get_by_role("button", name="Finish").click()
     page.get_by_role("radio", name=mood_after, exact=True).check()
     page.get_by_role("button", name="Save").click()

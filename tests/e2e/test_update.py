@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from api.web import STATIC_DIR
-from tests.e2e.conftest import new_email, sign_up, wait_for_audio, wait_until
+from tests.e2e.conftest import new_email, sign_up, start_practice, wait_for_audio, wait_until
 
 RELEASE = "document.querySelector('script[type=module]').src.split('/')[4]"
 
@@ -49,10 +49,7 @@ def test_a_new_release_waits_until_the_practice_is_over(phone, web_dir):
     page = phone.open()
     sign_up(page, new_email())
     wait_until(page, "navigator.serviceWorker.controller !== null")
-    page.get_by_role("link", name="Library").click()
-    page.get_by_role("link", name="A calm breath").click()
-    page.get_by_role("button", name="Play").click()
-    wait_for_audio(page, 1)
+    start_practice(page)
     first = page.evaluate(RELEASE)
     deploy(phone, web_dir, "release three")
     page.evaluate("navigator.serviceWorker.getRegistration().then(r => r.update())")

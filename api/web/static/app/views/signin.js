@@ -4,35 +4,23 @@ import * as api from "../api.js";
 import { busy, clearErrors, clone, say, showErrors, values, wait } from "../ui.js";
 
 export function welcome(main, _params, context) {
-  const view = clone("t-welcome");
-  const form = view.querySelector("form");
-  note(form, context);
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    clearErrors(form);
-    const data = values(form);
-    const missing = required(data);
-    if (missing) return showErrors(form, missing);
-    await busy(form, async () => {
-      try {
-        const me = await api.signUp({
-          email: data.email.trim(),
-          password: data.password,
-          display_name: data.display_name.trim(),
-          timezone: Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC",
-        });
-        context.signedIn(me);
-        context.go("#/today");
-      } catch (error) {
-        explain(form, error, "signup");
-      }
-    });
-  });
-  main.append(view);
+  screen(main, context, "t-welcome", "signup", (data) =>
+    api.signUp({
+      email: data.email.trim(),
+      password: data.password,
+      display_name: data.display_name.trim(),
+      timezone: Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC",
+    }),
+  );
 }
 
 export function signin(main, _params, context) {
-  const view = clone("t-signin");
+  screen(main, context, "t-signin", "signin", (data) => api.signIn(data.email.trim(), data.password));
+}
+
+// Both forms: check, send, then Today; or say what went wrong, next to the field it concerns.
+function screen(main, context, template, kind, send) {
+  const view = clone(template);
   const form = view.querySelector("form");
   note(form, context);
   form.addEventListener("submit", async (event) => {
@@ -43,10 +31,10 @@ export function signin(main, _params, context) {
     if (missing) return showErrors(form, missing);
     await busy(form, async () => {
       try {
-        context.signedIn(await api.signIn(data.email.trim(), data.password));
+        context.signedIn(await send(data));
         context.go("#/today");
       } catch (error) {
-        explain(form, error, "signin");
+        explain(form, error, kind);
       }
     });
   });
