@@ -25,7 +25,9 @@ from api.logs import configure_logging
 from api.query import register_query_check
 from api.services.accounts import Passwords
 from api.services.health import database_check
+from api.services.support import load_support
 from api.storage import storage_from_url
+from api.web import init_web
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -72,6 +74,7 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
         region=os.environ.get("AWS_REGION") or None,
     )
     app.extensions["interlude.storage"] = storage
+    init_web(app)  # after the storage: the page's CSP names where audio may come from
     app.extensions[RUNNER_EXTENSION] = make_runner(app)
     app.extensions[cache.EXTENSION] = cache.CatalogCache(app.config["CATALOG_CACHE_SECONDS"])
     with app.app_context():
@@ -124,10 +127,22 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from api.resources import admin, auth, care, editor, exercises, health, jobs, me, practices
+    from api.resources import (
+        admin,
+        auth,
+        care,
+        editor,
+        exercises,
+        health,
+        jobs,
+        me,
+        practices,
+        support,
+    )
 
-    for module in (health, auth, me, admin, exercises, editor, jobs, practices, care):
+    for module in (health, auth, me, admin, exercises, editor, jobs, practices, care, support):
         api.register_blueprint(module.blp)
+    app.extensions[support.EXTENSION] = load_support(app.config["SUPPORT_CONTACTS"])
 
     static_dir = swagger_ui_bundle.swagger_ui_path
 
@@ -157,9 +172,7 @@ def _register_hooks(app: Flask) -> None:
         headers.setdefault("Referrer-Policy", "no-referrer")
         headers.setdefault("X-Frame-Options", "DENY")
         if not request.path.startswith("/api/docs"):
-            headers.setdefault(
-                "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"
-            )
+            headers.setdefault("Content-Security-Policy", API_CSP)
         if request.path.startswith("/api/v1/") and "Cache-Control" not in headers:
             # Personal by default; public catalog responses set their own caching.
             headers["Cache-Control"] = "no-store"

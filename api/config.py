@@ -57,6 +57,10 @@ class Config:
         self.PROXY_HOPS = int(_env("PROXY_HOPS", "0"))
         self.RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
         self.LOG_LEVEL = _env("LOG_LEVEL", "INFO")
+        # The web app's files (index.html, sw.js, app/...); empty: the ones in the package.
+        self.WEB_DIR = _env("WEB_DIR", "")
+        # A JSON file of crisis contacts for "Need help now?"; empty: a marked placeholder.
+        self.SUPPORT_CONTACTS = _env("SUPPORT_CONTACTS", "")
         # argon2id cost; the defaults are argon2-cffi's RFC 9106 "low memory" profile.
         self.ARGON2_TIME_COST = int(_env("ARGON2_TIME_COST", "3"))
         self.ARGON2_MEMORY_KIB = int(_env("ARGON2_MEMORY_KIB", "65536"))

@@ -20,4 +20,9 @@ forwarded_allow_ips = os.environ.get("INTERLUDE_FORWARDED_ALLOW_IPS", "127.0.0.1
 
 def when_ready(server):
     host = bind if not bind.startswith("0.0.0.0") else bind.replace("0.0.0.0", "127.0.0.1")
-    server.log.info("Interlude is up: http://%s/api/v1  API docs: http://%s/api/docs", host, host)
+    server.log.info(
+        "Interlude is up: the app at http://%s/  API: http://%s/api/v1  docs: http://%s/api/docs",
+        host,
+        host,
+        host,
+    )

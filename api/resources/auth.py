@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import after_this_request, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from werkzeug.wrappers import Response
 
 from api.extensions import db
 from api.models import Role
@@ -19,17 +20,56 @@ from api.schemas.accounts import (
 )
 from api.security import auth_required, current_auth_session, documents
 from api.services import accounts
+from api.services.errors import Unauthorized
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Accounts and tokens")
 
+# The web app's refresh token lives in this cookie, out of reach of any script on the page;
+# it travels only to the refresh operation (the __Secure- prefix makes browsers insist on
+# Secure, which they allow on http://127.0.0.1 and localhost as well as on https).
+REFRESH_COOKIE = "__Secure-interlude-refresh"
+REFRESH_COOKIE_PATH = "/api/v1/auth/refresh"
 
-def _token_body(issued: accounts.IssuedTokens) -> dict[str, object]:
-    return {
+
+def _token_body(issued: accounts.IssuedTokens, *, cookie: bool = False) -> dict[str, object]:
+    body: dict[str, object] = {
         "access_token": issued.access_token,
         "token_type": "Bearer",
         "expires_in": issued.expires_in,
-        "refresh_token": issued.refresh_token,
     }
+    if cookie:
+        _set_refresh_cookie(issued.refresh_token)
+    else:
+        body["refresh_token"] = issued.refresh_token
+    return body
+
+
+def _set_refresh_cookie(token: str) -> None:
+    max_age = current_app.config["REFRESH_TOKEN_DAYS"] * 86400
+
+    @after_this_request
+    def set_cookie(response: Response) -> Response:
+        response.set_cookie(
+            REFRESH_COOKIE,
+            token,
+            max_age=max_age,
+            path=REFRESH_COOKIE_PATH,
+            secure=True,
+            httponly=True,
+            samesite="Strict",
+        )
+        return response
+
+
+def clear_refresh_cookie() -> None:
+    """Tell the browser to drop the refresh cookie (sign-out, a dead session, erasure)."""
+
+    @after_this_request
+    def clear(response: Response) -> Response:
+        response.delete_cookie(
+            REFRESH_COOKIE, path=REFRESH_COOKIE_PATH, secure=True, httponly=True, samesite="Strict"
+        )
+        return response
 
 
 @blp.route("/register")
@@ -52,14 +92,17 @@ class Token(MethodView):
     def post(self, data):
         """Sign in with email and password
 
-        Rate limited per account and per address (429 with Retry-After)."""
+        Rate limited per account and per address (429 with Retry-After). With
+        `refresh_cookie: true` (the web app) the refresh token is set as an HttpOnly cookie
+        for the refresh operation instead of being returned."""
         config = current_app.config
         enforce(config["TOKEN_RATE_LIMIT_ADDRESS"], f"token-addr:{request.remote_addr}")
         email = accounts.normalise_email(data["email"])
         enforce(config["TOKEN_RATE_LIMIT_ACCOUNT"], f"token-acct:{email}")
+        cookie = data.pop("refresh_cookie")
         issued = accounts.sign_in(db.session, passwords(), token_policy(), **data)
         db.session.commit()
-        return _token_body(issued)
+        return _token_body(issued, cookie=cookie)
 
 
 @blp.route("/refresh")
@@ -70,12 +113,24 @@ class Refresh(MethodView):
     def post(self, data):
         """Exchange a refresh token for a new pair
 
-        Each refresh token works once; replaying a used one ends that sign-in everywhere."""
+        Each refresh token works once; replaying a used one ends that sign-in everywhere.
+        Without `refresh_token` in the body, the refresh cookie is used, and the new refresh
+        token is set as the cookie again; a refused cookie is cleared."""
+        token = data.get("refresh_token")
+        cookie = token is None
+        if cookie:
+            token = request.cookies.get(REFRESH_COOKIE)
         try:
-            issued = accounts.refresh_tokens(db.session, token_policy(), data["refresh_token"])
+            if not token:
+                raise Unauthorized("Sign in again: no refresh token was sent.")
+            issued = accounts.refresh_tokens(db.session, token_policy(), token)
+        except Unauthorized:
+            if cookie:
+                clear_refresh_cookie()
+            raise
         finally:
             db.session.commit()  # a detected replay must stay revoked even though we answer 401
-        return _token_body(issued)
+        return _token_body(issued, cookie=cookie)
 
 
 @blp.route("/logout")
@@ -83,6 +138,9 @@ class Logout(MethodView):
     @auth_required()
     @blp.response(204)
     def post(self):
-        """Sign out: this token pair and its refreshed successors stop working"""
+        """Sign out: this token pair and its refreshed successors stop working
+
+        The refresh cookie, if any, is cleared."""
         accounts.revoke_family(db.session, current_auth_session().family_id)
         db.session.commit()
+        clear_refresh_cookie()

@@ -65,6 +65,7 @@ def _variant_body(version: ExerciseVersion, variant: Variant) -> dict[str, objec
         "renditions": [
             {
                 "format": r.format,
+                "mime_type": content.media_type(r),
                 "bitrate": r.bitrate,
                 "bytes": r.bytes,
                 "url": url_for(

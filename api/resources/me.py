@@ -6,6 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api.extensions import db
+from api.resources.auth import clear_refresh_cookie
 from api.resources.deps import now, passwords
 from api.schemas.accounts import ChangePasswordSchema, MePatchSchema, MeSchema
 from api.schemas.care import DeleteAccountSchema, ExportSchema
@@ -28,6 +29,7 @@ class Me(MethodView):
         therapist wrote for you stay in their records, without you."""
         privacy.erase_account(db.session, passwords(), current_user(), data["password"], clock=now)
         db.session.commit()
+        clear_refresh_cookie()
 
     @auth_required()
     @blp.response(200, MeSchema)

@@ -146,5 +146,6 @@ class Stats(MethodView):
         practice counts, completed or not; minutes are the summed seconds rounded to the
         nearest minute; the 7 and 30 days end today. The current streak holds while
         yesterday was practised and today is not yet. Mood averages use the practices with
-        both moods (n), rounded to 2 decimals; null when n is 0."""
+        both moods (n), rounded to 2 decimals; null when n is 0. `by_exercise` gives the
+        same mood change per exercise, largest first."""
         return stats.compute_stats(db.session, current_user(), clock=now)

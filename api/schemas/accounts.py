@@ -35,17 +35,30 @@ class CreateUserSchema(RegisterSchema):
 class TokenRequestSchema(Schema):
     email = fields.String(required=True, validate=validate.Length(min=1, max=320))
     password = fields.String(required=True, validate=validate.Length(min=1, max=PASSWORD_MAX))
+    refresh_cookie = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "for the web app on this origin: set the refresh token as an "
+            "HttpOnly, Secure, SameSite=Strict cookie limited to /api/v1/auth/refresh "
+            "instead of returning it, so no script can read it"
+        },
+    )
 
 
 class RefreshRequestSchema(Schema):
-    refresh_token = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    refresh_token = fields.String(
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "leave it out to use the refresh cookie"},
+    )
 
 
 class TokenSchema(Schema):
     access_token = fields.String(required=True)
     token_type = fields.String(required=True, metadata={"example": "Bearer"})
     expires_in = fields.Integer(required=True, metadata={"description": "seconds"})
-    refresh_token = fields.String(required=True)
+    refresh_token = fields.String(
+        metadata={"description": "absent when the refresh token was set as the cookie"}
+    )
 
 
 class MeSchema(Schema):

@@ -138,8 +138,13 @@ class PlanQuerySchema(Schema):
 class PlanItemSchema(Schema):
     prescription_id = fields.UUID(required=True)
     exercise = fields.String(required=True)
+    title = fields.String(required=True, metadata={"description": "the exercise's title"})
     length_minutes = fields.Integer(required=True, allow_none=True)
     time_of_day = ClockTime(required=True, allow_none=True)
+    note = fields.String(
+        required=True, allow_none=True, metadata={"description": "the therapist's note"}
+    )
+    therapist = fields.Nested(PersonSchema, required=True, allow_none=True)
     done = fields.Boolean(required=True)
 
 

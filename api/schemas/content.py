@@ -57,6 +57,13 @@ class BreathPatternSchema(Schema):
 
 class RenditionSchema(Schema):
     format = fields.String(required=True)
+    mime_type = fields.String(
+        required=True,
+        metadata={
+            "description": "with its codecs, for canPlayType",
+            "example": 'audio/ogg; codecs="opus"',
+        },
+    )
     bitrate = fields.Integer(required=True)
     bytes = fields.Integer(required=True)
     url = fields.String(required=True)

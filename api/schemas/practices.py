@@ -197,6 +197,20 @@ class MoodStatsSchema(Schema):
     )
 
 
+class ExerciseMoodSchema(Schema):
+    exercise = fields.String(required=True, metadata={"description": "the exercise's slug"})
+    title = fields.String(required=True)
+    sessions = fields.Integer(required=True)
+    mood_n = fields.Integer(
+        required=True, metadata={"description": "of those, practices with both moods"}
+    )
+    avg_before = fields.Float(required=True, allow_none=True)
+    avg_after = fields.Float(required=True, allow_none=True)
+    avg_change = fields.Float(
+        required=True, allow_none=True, metadata={"description": "null when mood_n is 0"}
+    )
+
+
 class StatsSchema(Schema):
     current_streak_days = fields.Integer(required=True)
     longest_streak_days = fields.Integer(required=True)
@@ -211,6 +225,14 @@ class StatsSchema(Schema):
         values=fields.Integer(),
         required=True,
         metadata={"description": "practices per exercise kind"},
+    )
+    by_exercise = fields.List(
+        fields.Nested(ExerciseMoodSchema),
+        required=True,
+        metadata={
+            "description": "per exercise practised, the mood change after it; largest "
+            "change first, exercises without moods last"
+        },
     )
 
 

@@ -399,8 +399,18 @@ def plan_for_day(session: Db, client: User, day: date) -> dict[str, Any]:
             {
                 "prescription_id": prescription.id,
                 "exercise": prescription.exercise.slug,
+                "title": prescription.exercise.title or prescription.exercise.slug,
                 "length_minutes": prescription.length_minutes,
                 "time_of_day": prescription.time_of_day,
+                "note": prescription.note,
+                "therapist": (
+                    None
+                    if prescription.therapist is None
+                    else {
+                        "id": prescription.therapist.id,
+                        "display_name": prescription.therapist.display_name,
+                    }
+                ),
                 "done": item.done,
             }
         )

@@ -28,6 +28,8 @@ MAX_SOURCE_CHARS = 100_000
 CATALOG_CHANGED = "interlude.catalog_changed"
 # Rendered formats and how clients ask for them (`?format=`), with their file types.
 FORMATS = {"aac": ".m4a", "opus": ".opus", "mp3": ".mp3"}
+# RFC 6381 codecs, so a player can ask `canPlayType` about the exact rendition.
+CODECS = {"aac": "mp4a.40.2", "opus": "opus", "mp3": "mp3"}
 
 
 class ScriptRejected(ServiceError):
@@ -339,3 +341,9 @@ def find_rendition(variant: Variant, fmt: str) -> Rendition:
             return rendition
     formats = ", ".join(r.format for r in variant.renditions)
     raise NotFound(f"There is no '{fmt}' audio for this variant (formats: {formats}).")
+
+
+def media_type(rendition: Rendition) -> str:
+    """`audio/mp4; codecs="mp4a.40.2"`: the MIME type with its codecs parameter."""
+    codecs = CODECS.get(rendition.format)
+    return f'{rendition.mime}; codecs="{codecs}"' if codecs else rendition.mime

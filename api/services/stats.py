@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from itertools import pairwise
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, select
@@ -153,17 +154,21 @@ def compute_stats(session: Db, user: User, *, clock: Clock = utcnow) -> dict[str
     days = {day: DayTotal(int(count), int(seconds or 0)) for day, count, seconds in per_day}
 
     both = and_(Practice.mood_before.is_not(None), Practice.mood_after.is_not(None))
+    # Per group: practices, those with both moods, and the sums of their moods.
+    counts = (
+        func.count(),
+        func.count(case((both, 1))),
+        func.sum(case((both, Practice.mood_before))),
+        func.sum(case((both, Practice.mood_after))),
+    )
+    joined = select(Practice).join(Exercise, Exercise.id == Practice.exercise_id).where(mine)
     per_kind = session.execute(
-        select(
-            Exercise.kind,
-            func.count(),
-            func.count(case((both, 1))),
-            func.sum(case((both, Practice.mood_before))),
-            func.sum(case((both, Practice.mood_after))),
+        joined.with_only_columns(Exercise.kind, *counts).group_by(Exercise.kind)
+    ).all()
+    per_exercise = session.execute(
+        joined.with_only_columns(Exercise.slug, Exercise.title, *counts).group_by(
+            Exercise.id, Exercise.slug, Exercise.title
         )
-        .join(Exercise, Exercise.id == Practice.exercise_id)
-        .where(mine)
-        .group_by(Exercise.kind)
     ).all()
     n = sum(int(row[2]) for row in per_kind)
     before = sum(int(row[3] or 0) for row in per_kind)
@@ -177,4 +182,34 @@ def compute_stats(session: Db, user: User, *, clock: Clock = utcnow) -> dict[str
             "n": n,
         },
         "by_kind": {str(row[0]): int(row[1]) for row in per_kind if row[0]},
+        "by_exercise": mood_by_exercise(per_exercise),
     }
+
+
+def mood_by_exercise(rows: Iterable[Any]) -> list[dict[str, object]]:
+    """Per exercise: sessions, and the mood change over the practices that have both moods.
+    Ordered by that change, largest first (exercises without any come last, by sessions), so
+    a person sees which practices have tended to leave them feeling better."""
+    entries = []
+    for slug, title, sessions, n, before, after in rows:
+        n, before, after = int(n), int(before or 0), int(after or 0)
+        entries.append(
+            {
+                "exercise": slug,
+                "title": title or slug,
+                "sessions": int(sessions),
+                "mood_n": n,
+                "avg_before": mean(before, n),
+                "avg_after": mean(after, n),
+                "avg_change": mean(after - before, n),
+            }
+        )
+    entries.sort(
+        key=lambda e: (
+            e["avg_change"] is None,
+            -(e["avg_change"] or 0),
+            -e["sessions"],
+            e["exercise"],
+        )
+    )
+    return entries

@@ -419,6 +419,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ),
     # --- catalog (public) ---
     ("GET", "/api/v1/exercises"): Row(everyone(200), "/api/v1/exercises"),
+    ("GET", "/api/v1/support"): Row(everyone(200), "/api/v1/support"),
     ("GET", "/api/v1/exercises/<slug>"): Row(everyone(200), "/api/v1/exercises/{slug}"),
     ("GET", "/api/v1/exercises/<slug>/variants/<int:minutes>/audio"): Row(
         everyone(200), "/api/v1/exercises/{slug}/variants/{minutes}/audio", query="format=aac"
@@ -543,6 +544,8 @@ MATRIX: dict[tuple[str, str], Row] = {
 }
 
 NOT_API = ("/api/docs", "/api/openapi.json")  # documentation, served to anyone
+# The web app's files, public like the documentation (tests/api/test_web.py).
+WEB_APP = ("/", "/manifest.webmanifest", "/sw.js")
 
 
 def operations(app: Flask) -> set[tuple[str, str]]:
@@ -570,7 +573,9 @@ def test_the_docs_are_the_only_routes_outside_the_matrix(app):
         for rule in app.url_map.iter_rules()
         if not (rule.rule.startswith(f"{API}/") or rule.rule in ("/healthz", "/readyz"))
     }
-    assert all(rule.startswith(NOT_API) for rule in others), others
+    assert all(
+        rule.startswith(NOT_API) or rule in WEB_APP or rule.startswith("/app/") for rule in others
+    ), others
 
 
 # --- the matrix ------------------------------------------------------------------------------

@@ -181,6 +181,14 @@ def test_the_plan_shows_what_is_due_and_done(client, linked, exercises, fixed_to
     assert [i["prescription_id"] for i in thursday["items"]] == [weekly["id"]]
 
 
+def test_plan_items_carry_what_the_today_screen_shows(client, linked, exercises, fixed_today):
+    prescribe(client, linked, note="Before bed is a good time.")
+    (item,) = client.get("/api/v1/me/plan", headers=linked.client.headers).json["items"]
+    assert item["title"] == "Box Breathing"
+    assert item["note"] == "Before bed is a good time."
+    assert item["therapist"] == {"id": linked.therapist.id, "display_name": "Dr. Rivera"}
+
+
 def test_a_bad_plan_date_is_422(client, linked):
     response = client.get("/api/v1/me/plan?date=tomorrow", headers=linked.client.headers)
     assert response.status_code == 422

@@ -52,6 +52,7 @@ def test_detail_lists_variants_with_renditions_captions_and_timeline(
     assert abs(one["duration_ms"] - 60000) <= 1200  # ±2%
     (aac,) = one["renditions"]
     assert aac["format"] == "aac" and aac["bytes"] > 1000 and aac["bitrate"] > 0
+    assert aac["mime_type"] == 'audio/mp4; codecs="mp4a.40.2"'  # for canPlayType
     assert aac["url"].startswith("/api/v1/exercises/tiny-pause/variants/1/audio?")
     assert client.get(one["captions_url"]).status_code == 200
     assert client.get(one["timeline_url"]).status_code == 200

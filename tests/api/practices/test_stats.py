@@ -49,6 +49,7 @@ def test_nothing_recorded_yet(client, client_user, clock):
         "minutes_30d": 0,
         "mood": {"avg_before": None, "avg_after": None, "avg_change": None, "n": 0},
         "by_kind": {},
+        "by_exercise": [],
     }
 
 
@@ -82,7 +83,54 @@ def test_a_worked_example(client, make_user, body, clock, make_exercise):
         "minutes_30d": 37,  # 2190 s = 36.5 min
         "mood": {"avg_before": 3.33, "avg_after": 4.67, "avg_change": 1.33, "n": 3},
         "by_kind": {"body-scan": 4, "breathing": 6},
+        "by_exercise": [
+            {
+                "exercise": "box-breathing",
+                "title": "Box Breathing",
+                "sessions": 6,
+                "mood_n": 3,
+                "avg_before": 3.33,
+                "avg_after": 4.67,
+                "avg_change": 1.33,
+            },
+            {
+                "exercise": "body-scan",
+                "title": "Body Scan",
+                "sessions": 4,
+                "mood_n": 0,
+                "avg_before": None,
+                "avg_after": None,
+                "avg_change": None,
+            },
+        ],
     }
+
+
+def test_practices_that_help_most_come_first(client, client_user, body, clock, make_exercise):
+    """Which practices tend to leave this person feeling better: the mean change per
+    exercise, largest first; an exercise practised without moods comes last."""
+    make_exercise("body-scan", kind="body-scan", lengths=[10])
+    make_exercise("grounding", kind="grounding", lengths=[3])
+    scan = {"exercise": "body-scan", "length_minutes": 10}
+    day = "2026-11-2{}T08:00:00Z"
+    record(
+        client,
+        client_user,
+        [
+            practice(body, day.format(0), 300, 5, 6),  # box breathing: +1, +2 -> +1.5
+            practice(body, day.format(1), 300, 4, 6),
+            practice(body, day.format(0), 300, 2, 6, **scan),  # +4
+            practice(body, day.format(1), 300, 6, 5, **scan),  # -1 -> +1.5
+            practice(body, day.format(1), 300, 3, 6, exercise="grounding", length_minutes=3),  # +3
+            practice(body, day.format(0), 300, None, None, exercise="grounding", length_minutes=3),
+        ],
+    )
+    rows = stats(client, client_user)["by_exercise"]
+    assert [(r["exercise"], r["avg_change"], r["mood_n"], r["sessions"]) for r in rows] == [
+        ("grounding", 3.0, 1, 2),
+        ("body-scan", 1.5, 2, 2),
+        ("box-breathing", 1.5, 2, 2),
+    ]
 
 
 def test_a_streak_holds_until_a_whole_day_is_missed(client, make_user, body, clock):

@@ -1,0 +1,246 @@
+// The shell: the router, the session, the status line (offline, waiting practices, a new
+// version), the service worker, and when the outbox is flushed.
+
+import * as api from "./api.js";
+import * as downloads from "./downloads.js";
+import * as outbox from "./outbox.js";
+import { h } from "./ui.js";
+
+const screens = {
+  welcome: () => import("./views/signin.js").then((m) => m.welcome),
+  signin: () => import("./views/signin.js").then((m) => m.signin),
+  today: () => import("./views/today.js").then((m) => m.today),
+  library: () => import("./views/library.js").then((m) => m.library),
+  play: () => import("./views/player.js").then((m) => m.player),
+  progress: () => import("./views/progress.js").then((m) => m.progress),
+  therapists: () => import("./views/therapists.js").then((m) => m.therapists),
+  account: () => import("./views/account.js").then((m) => m.account),
+  support: () => import("./views/support.js").then((m) => m.support),
+  staff: () => import("./views/support.js").then((m) => m.staff),
+};
+const PUBLIC = new Set(["welcome", "signin", "support"]);
+// Screens without typing on them may be drawn again when the service worker has fresher data.
+const REDRAWN = new Set(["today", "library", "progress", "support"]);
+
+const app = {
+  user: api.profile(),
+  screen: null,
+  leave: null,
+  practising: false,
+  update: null,
+  note: null, // a sentence for the sign-in screen (why the person is there)
+  flushError: null,
+  waiting: 0,
+};
+
+// What every screen may use.
+const context = {
+  get user() {
+    return app.user;
+  },
+  signedIn(user) {
+    app.user = user;
+    app.note = null;
+    flush();
+  },
+  takeNote() {
+    const note = app.note;
+    app.note = null;
+    return note;
+  },
+  // While a practice runs, a new version waits; it takes over at the next screen.
+  practising(active) {
+    app.practising = active;
+    status();
+  },
+  record: async (practice) => {
+    await outbox.add(app.user.id, practice);
+    return flush();
+  },
+  flush: () => flush(),
+  go(hash) {
+    if (location.hash === hash) route();
+    else location.hash = hash;
+  },
+};
+
+// Router -----------------------------------------------------------------------------------
+
+let first = true;
+let turn = 0;
+
+async function route() {
+  const mine = ++turn;
+  const [path, search = ""] = location.hash.replace(/^#\/?/, "").split("?");
+  const [name = "", ...params] = path.split("/").map(decodeURIComponent);
+  let screen = name || (app.user ? "today" : "welcome");
+  if (!app.user && !PUBLIC.has(screen)) screen = "welcome";
+  else if (app.user && (screen === "welcome" || screen === "signin")) screen = "today";
+  if (app.user && app.user.role !== "client" && !PUBLIC.has(screen)) screen = "staff";
+  const load = screens[screen];
+  if (app.leave) {
+    await app.leave();
+    app.leave = null;
+  }
+  const main = document.getElementById("view");
+  const render = load ? await load() : notFound;
+  if (mine !== turn) return; // another route began meanwhile
+  main.replaceChildren();
+  app.screen = screen;
+  app.leave = (await render(main, params, context, new URLSearchParams(search))) || null;
+  const tabs = document.getElementById("tabs");
+  tabs.hidden = !app.user || app.user.role !== "client";
+  const tab = { play: "library" }[screen] || screen;
+  for (const link of tabs.querySelectorAll("a")) {
+    if (link.dataset.tab === tab) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+  const heading = main.querySelector("h1");
+  document.title = heading ? `${heading.textContent} · Interlude` : "Interlude";
+  if (!first) {
+    window.scrollTo(0, 0);
+    main.focus({ preventScroll: true });
+  }
+  first = false;
+  applyUpdate();
+}
+
+function notFound(main) {
+  main.append(document.getElementById("t-notfound").content.firstElementChild.cloneNode(true));
+}
+
+// Status line --------------------------------------------------------------------------------
+
+async function status() {
+  const lines = [];
+  if (!window.isSecureContext) {
+    lines.push("This address is not secure (no https), so Interlude cannot stay signed in or work offline here.");
+  }
+  if (!navigator.onLine) {
+    lines.push("You are offline. Downloaded practices still play, and what you record is kept on this phone.");
+  }
+  app.waiting = app.user ? (await outbox.waiting(app.user.id)).length : 0;
+  if (app.waiting) {
+    lines.push(
+      app.waiting === 1
+        ? "1 practice is waiting to be sent. It is safe on this phone."
+        : `${app.waiting} practices are waiting to be sent. They are safe on this phone.`,
+    );
+  }
+  if (app.update && app.practising) {
+    lines.push("A new version of Interlude is ready. It will start when you finish this practice.");
+  }
+  const bar = document.getElementById("status");
+  bar.replaceChildren(...lines.map((line) => h("p", {}, line)));
+}
+
+// Outbox -------------------------------------------------------------------------------------
+
+let retry = null;
+let retryDelay = 30_000;
+
+async function flush() {
+  if (!app.user) return null;
+  clearTimeout(retry);
+  const outcome = await outbox.flush(app.user.id, api.syncPractices);
+  if (outcome.error) {
+    // Kept for later: try again after a while, and at the next start, online or visible.
+    retry = setTimeout(flush, retryDelay);
+    retryDelay = Math.min(retryDelay * 2, 300_000);
+  } else {
+    retryDelay = 30_000;
+  }
+  status();
+  return outcome;
+}
+
+// Service worker and updates -------------------------------------------------------------------
+
+let tookOver = false;
+
+async function registerWorker() {
+  if (!("serviceWorker" in navigator)) return;
+  const policy = window.trustedTypes?.createPolicy("interlude", {
+    createScriptURL: (url) => {
+      if (url !== "/sw.js") throw new TypeError(`Not Interlude's service worker: ${url}`);
+      return url;
+    },
+  });
+  const script = policy ? policy.createScriptURL("/sw.js") : "/sw.js";
+  const registration = await navigator.serviceWorker.register(script, { scope: "/", updateViaCache: "none" });
+  const waitFor = (worker) => {
+    worker.addEventListener("statechange", () => {
+      if (worker.state === "installed" && navigator.serviceWorker.controller) offerUpdate(worker);
+    });
+  };
+  if (registration.waiting && navigator.serviceWorker.controller) offerUpdate(registration.waiting);
+  if (registration.installing) waitFor(registration.installing);
+  registration.addEventListener("updatefound", () => waitFor(registration.installing));
+  navigator.serviceWorker.addEventListener("controllerchange", () => {
+    if (tookOver) location.reload();
+  });
+  navigator.serviceWorker.addEventListener("message", (event) => {
+    if (event.data?.type !== "refreshed" || !REDRAWN.has(app.screen)) return;
+    if (document.activeElement?.matches("input, select, textarea")) return;
+    route();
+  });
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible") registration.update().catch(() => {});
+  });
+}
+
+function offerUpdate(worker) {
+  app.update = worker;
+  applyUpdate();
+}
+
+// A new version takes over between practices, never during one.
+function applyUpdate() {
+  if (!app.update || app.practising) {
+    status();
+    return;
+  }
+  tookOver = true;
+  app.update.postMessage({ type: "take-over" });
+}
+
+// Start --------------------------------------------------------------------------------------
+
+async function resume() {
+  try {
+    app.user = await api.resume();
+  } catch (error) {
+    if (!(error instanceof api.Offline)) console.warn("Could not resume the session:", error.message);
+    return;
+  }
+  flush();
+}
+
+function start() {
+  api.onSessionEnd((reason) => {
+    app.user = null;
+    app.note = {
+      ended: "Your session has ended, so please sign in again. Anything you recorded is kept on this phone.",
+      erased: "Your account and everything in it has been erased.",
+      "signed-out": "You have signed out.",
+    }[reason];
+    context.go(reason === "ended" ? "#/signin" : "#/welcome");
+  });
+  window.addEventListener("hashchange", route);
+  window.addEventListener("online", () => {
+    status();
+    flush();
+  });
+  window.addEventListener("offline", status);
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible") flush();
+  });
+  outbox.onChange(status);
+  route();
+  status();
+  if (app.user) resume();
+  downloads.prune().catch(() => {});
+  registerWorker().catch((error) => console.warn("No offline support:", error.message));
+}
+
+start();
