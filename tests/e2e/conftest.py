@@ -251,5 +251,13 @@ def wait_until(page: Any, expression: str, timeout: float = 15.0) -> Any:
         time.sleep(0.1)
 
 
+AUDIO_STATE = """(() => { const a = document.querySelector('audio'); return a && {
+  src: a.currentSrc, paused: a.paused, time: a.currentTime, ready: a.readyState,
+  network: a.networkState, error: a.error && a.error.message }; })()"""
+
+
 def wait_for_audio(page: Any, seconds: float) -> None:
-    wait_until(page, f"document.querySelector('audio')?.currentTime > {seconds}")
+    try:
+        wait_until(page, f"document.querySelector('audio')?.currentTime > {seconds}")
+    except AssertionError as error:  # say what the element was doing, for a failure report
+        raise AssertionError(f"{error}; the audio element: {page.evaluate(AUDIO_STATE)}") from None
