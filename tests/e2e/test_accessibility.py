@@ -163,7 +163,7 @@ def test_scenario_one_with_the_keyboard_alone(phone, app):
     page.get_by_role("link", name="A calm breath").wait_for()
     tab_to(page, "A calm breath")
     page.keyboard.press("Enter")
-    page.get_by_role("button", name="Play").wait_for()
+    page.get_by_role("button", name="Play", disabled=False).wait_for()  # wired
     tab_to(page, "0")  # into the mood scale; arrows choose
     for _ in range(3):
         page.keyboard.press("ArrowRight")

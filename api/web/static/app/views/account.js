@@ -14,13 +14,13 @@ export async function account(main, _params, context) {
   kept(view);
   exportButton(view);
   byAction(view, "signout").addEventListener("click", () => signOut(context));
+  erase(view, context); // wired before anything is awaited, like every control here
   const waiting = (await outbox.waiting(context.user.id)).length;
   if (waiting) {
     byRole(view, "signout-text").textContent =
       `${waiting === 1 ? "1 practice is" : `${waiting} practices are`} still waiting to be sent. ` +
       "They stay on this phone and are sent when you sign in again. Your downloads stay too.";
   }
-  erase(view, context);
 }
 
 function offlineOr(error) {

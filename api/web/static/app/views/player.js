@@ -218,6 +218,7 @@ export async function player(main, [slug, lengthParam], context, query) {
   track.addEventListener("cuechange", draw);
 
   play.addEventListener("click", () => (audio.paused ? start() : audio.pause()));
+  play.disabled = false; // the page shows Play at once; it works from here on
   finish.addEventListener("click", () => end(audio.duration - audio.currentTime < 2));
   position.addEventListener("input", () => seek(Number(position.value)));
   captions.addEventListener("change", draw);
