@@ -19,8 +19,6 @@ import boto3
 from boto3.exceptions import S3UploadFailedError
 from boto3.s3.transfer import TransferConfig
 from botocore import UNSIGNED
-from botocore.auth import SIGV4_TIMESTAMP, S3SigV4QueryAuth
-from botocore.awsrequest import AWSRequest
 from botocore.config import Config
 from botocore.credentials import ReadOnlyCredentials
 from botocore.exceptions import (
@@ -41,6 +39,7 @@ from api.storage.base import (
     sha256_of_file,
     validate_key,
 )
+from api.storage.sigv4 import presign_get
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -115,7 +114,7 @@ class S3Storage:
             "s3", endpoint_url=endpoint_url, config=config.merge(probe)
         )
         # Builds the URL of a GET (addressing, endpoint rules) without signing it; the
-        # signature is added by `_WindowedQueryAuth` with a signing time of our choosing.
+        # signature is added by `sigv4.presign_get` with a signing time of our choosing.
         self._url_client: S3Client = session.client(
             "s3", endpoint_url=endpoint_url, config=config.merge(Config(signature_version=UNSIGNED))
         )
@@ -204,15 +203,16 @@ class S3Storage:
         url = self._url_client.generate_presigned_url(
             "get_object", Params=params, ExpiresIn=self.presign_seconds
         )
-        request = AWSRequest(method="GET", url=url)
-        auth = _WindowedQueryAuth(
-            self._frozen_credentials(),
-            self.region,
-            expires=self.presign_seconds,
+        credentials = self._frozen_credentials()
+        return presign_get(
+            url,
+            access_key=credentials.access_key,
+            secret_key=credentials.secret_key,
+            session_token=credentials.token,
+            region=self.region,
             signed_at=self.signing_time(),
+            expires=self.presign_seconds,
         )
-        auth.add_auth(request)
-        return cast(str, request.url)
 
     def signing_time(self) -> datetime:
         """The start of the current presigning window (half the URL lifetime)."""
@@ -315,28 +315,6 @@ class S3Storage:
             return StorageUnavailable(f"S3 failed while {action} ({code}, {self._where()})")
         message = error.response.get("Error", {}).get("Message", "")
         return OSError(f"S3 error while {action} in {self._where()}: {code} {message}".rstrip())
-
-
-class _WindowedQueryAuth(S3SigV4QueryAuth):
-    """botocore's presigned-URL signer, with the signing time given rather than read from
-    the clock: the same key signed within one window gives the same URL in every process."""
-
-    def __init__(
-        self,
-        credentials: ReadOnlyCredentials,
-        region_name: str,
-        *,
-        expires: int,
-        signed_at: datetime,
-    ) -> None:
-        super().__init__(credentials, "s3", region_name, expires=expires)
-        self._timestamp = signed_at.strftime(SIGV4_TIMESTAMP)
-
-    def _modify_request_before_signing(self, request: AWSRequest) -> None:
-        # add_auth stamps the request with "now" just before calling this hook; the
-        # credential scope, the string to sign and the signing key all read the stamp back.
-        request.context["timestamp"] = self._timestamp
-        super()._modify_request_before_signing(request)  # type: ignore[misc]  # not in the stubs
 
 
 class _TranslatedStream(io.RawIOBase):
