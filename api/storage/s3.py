@@ -206,8 +206,8 @@ class S3Storage:
         credentials = self._frozen_credentials()
         return presign_get(
             url,
-            access_key=credentials.access_key,
-            secret_key=credentials.secret_key,
+            access_key=cast(str, credentials.access_key),  # checked in _frozen_credentials
+            secret_key=cast(str, credentials.secret_key),
             session_token=credentials.token,
             region=self.region,
             signed_at=self.signing_time(),
@@ -267,7 +267,12 @@ class S3Storage:
             raise PermissionError(
                 "no S3 credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
             )
-        return self._credentials.get_frozen_credentials()
+        frozen = self._credentials.get_frozen_credentials()
+        if not (frozen.access_key and frozen.secret_key):
+            raise PermissionError(
+                "incomplete S3 credentials: set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+            )
+        return frozen
 
     def _where(self) -> str:
         return f"s3://{self.bucket}/{self.prefix}" + (
