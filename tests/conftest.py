@@ -5,6 +5,7 @@ code that commits (or runs in another thread) is tested as it runs in production
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,7 @@ import flask_migrate
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis.configuration import set_hypothesis_home_dir
 from sqlalchemy import create_engine, text
 
 from api import create_app
@@ -24,6 +26,10 @@ from api.services import accounts
 from tests.live import LiveServer
 
 PASSWORD = "correct horse battery"
+
+# Hypothesis keeps failing examples and its caches between runs: under the system's temporary
+# folder rather than in the checkout (nothing a test writes lands in the repository).
+set_hypothesis_home_dir(Path(tempfile.gettempdir()) / f"interlude-hypothesis-{os.getuid()}")
 
 
 def _reset_postgres(url: str) -> None:
