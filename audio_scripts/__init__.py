@@ -1,6 +1,7 @@
 """The exercise script language and its renderer. Pure Python: imports nothing from api/."""
 
 from audio_scripts.check import Checked, check_script
+from audio_scripts.errors import ScriptError, ScriptInvalid
 from audio_scripts.model import (
     KINDS,
     Bell,
@@ -13,7 +14,7 @@ from audio_scripts.model import (
     Segment,
     Timeline,
 )
-from audio_scripts.parse import ScriptError, ScriptInvalid, parse
+from audio_scripts.parse import parse
 from audio_scripts.render import RenderError, RenderResult, VariantResult, render_script
 from audio_scripts.timeline import (
     LengthError,

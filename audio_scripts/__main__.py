@@ -13,8 +13,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from audio_scripts.check import check_script
+from audio_scripts.errors import ScriptInvalid
 from audio_scripts.model import Say, Script
-from audio_scripts.parse import ScriptInvalid
 
 EXIT_OK = 0
 EXIT_INVALID = 1

@@ -8,8 +8,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from audio_scripts.errors import ScriptInvalid
 from audio_scripts.model import Breathe, Pause, Say, Script
-from audio_scripts.parse import ScriptInvalid, parse
+from audio_scripts.parse import parse
 from audio_scripts.timeline import (
     LengthError,
     build_timeline,

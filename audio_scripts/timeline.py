@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from audio_scripts.errors import ScriptError, ScriptInvalid
 from audio_scripts.model import (
     Bell,
     Breathe,
@@ -28,7 +29,6 @@ from audio_scripts.model import (
     Script,
     Timeline,
 )
-from audio_scripts.parse import ScriptError, ScriptInvalid
 
 WORDS_PER_MINUTE = 150
 SPEECH_LEAD_MS = 400  # a little silence the voice leaves before and after a sentence
