@@ -114,31 +114,43 @@ def _speech(segment: Say, speech_ms: Mapping[str, int]) -> int:
     return ms
 
 
+@dataclass
+class _Parts:
+    """A script's parts, summed for one length: what cannot stretch, and what can."""
+
+    fixed: int = 0  # ms of speech, fixed pauses, bells and counted breathing
+    pause_min: int = 0  # ms that the flexible pauses need at least
+    pause_weights: dict[int, Fraction] = field(default_factory=dict)  # by segment index
+    fills: dict[int, tuple[Fraction, int]] = field(default_factory=dict)  # (weight, cycle ms)
+
+
+def _parts(script: Script, speech_ms: Mapping[str, int]) -> _Parts:
+    parts = _Parts()
+    for index, segment in enumerate(script.segments):
+        if isinstance(segment, Say):
+            parts.fixed += _speech(segment, speech_ms)
+        elif isinstance(segment, Pause):
+            if segment.flexible:
+                parts.pause_min += _ms(segment.min_seconds)
+                parts.pause_weights[index] = Fraction(segment.weight)
+            else:
+                parts.fixed += _ms(segment.seconds or 0.0)
+        elif isinstance(segment, Breathe):
+            if segment.fill is not None:
+                parts.fills[index] = (Fraction(segment.fill), cycle_ms(segment.pattern))
+            else:
+                parts.fixed += (segment.cycles or 0) * cycle_ms(segment.pattern)
+        elif isinstance(segment, Bell):
+            parts.fixed += _ms(segment.seconds)
+    return parts
+
+
 def plan_length(script: Script, length_minutes: int, speech_ms: Mapping[str, int]) -> Plan:
     """Lay out one length; raise LengthError when it cannot fit."""
     target = length_minutes * 60_000
-    fixed = 0
-    pause_min = 0
-    pause_weights: dict[int, Fraction] = {}
-    fills: dict[int, tuple[Fraction, int]] = {}
-    for index, segment in enumerate(script.segments):
-        if isinstance(segment, Say):
-            fixed += _speech(segment, speech_ms)
-        elif isinstance(segment, Pause):
-            if segment.flexible:
-                pause_min += _ms(segment.min_seconds)
-                pause_weights[index] = Fraction(segment.weight)
-            else:
-                fixed += _ms(segment.seconds or 0.0)
-        elif isinstance(segment, Breathe):
-            if segment.fill is not None:
-                fills[index] = (Fraction(segment.fill), cycle_ms(segment.pattern))
-            else:
-                fixed += (segment.cycles or 0) * cycle_ms(segment.pattern)
-        elif isinstance(segment, Bell):
-            fixed += _ms(segment.seconds)
-
-    if not pause_weights and not fills:
+    parts = _parts(script, speech_ms)
+    fixed = parts.fixed
+    if not parts.pause_weights and not parts.fills:
         difference = fixed - target
         if abs(difference) > FIXED_TOLERANCE * target:
             if difference > 0:
@@ -153,16 +165,21 @@ def plan_length(script: Script, length_minutes: int, speech_ms: Mapping[str, int
             )
         return Plan(length_minutes, fixed, flexible=False)
 
-    minimum = fixed + pause_min + sum(cycle for _, cycle in fills.values())
+    minimum = fixed + parts.pause_min + sum(cycle for _, cycle in parts.fills.values())
     if minimum > target:
-        parts = "fixed parts" if minimum == fixed else "fixed parts and minimums"
+        what = "fixed parts" if minimum == fixed else "fixed parts and minimums"
         raise LengthError(
-            f"length {length_minutes} min cannot fit: the {parts} last {format_ms(minimum)}, "
+            f"length {length_minutes} min cannot fit: the {what} last {format_ms(minimum)}, "
             f"{format_ms(minimum - target)} too long"
         )
+    return _share_spare_time(script, Plan(length_minutes, target, flexible=True), parts)
 
-    plan = Plan(length_minutes, target, flexible=True)
-    spare = target - fixed - pause_min
+
+def _share_spare_time(script: Script, plan: Plan, parts: _Parts) -> Plan:
+    """Give the time the fixed parts and minimums leave to the flexible pauses and the
+    breathing that fills, by weight: breathing in whole cycles, the remainder to pauses."""
+    pause_weights, fills = parts.pause_weights, parts.fills
+    spare = plan.duration_ms - parts.fixed - parts.pause_min
     # A block whose share is below one cycle takes exactly one; the others then share the
     # rest. Shares only shrink as blocks drop out, so dropping all such blocks at once is safe.
     active = dict(fills)
