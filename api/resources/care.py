@@ -37,6 +37,7 @@ from api.schemas.practices import PracticeListQuerySchema
 from api.security import auth_required, current_user, documents
 from api.services import care, practices, schedule
 from api.services.stats import today_for
+from api.transactions import writes
 
 blp = Blueprint(
     "care",
@@ -96,6 +97,7 @@ def client_body(link: CareLink, last_at: Any, adherence_7d: dict[str, int]) -> d
 
 @blp.route("/invitations")
 class Invitations(MethodView):
+    @writes
     @auth_required(Role.THERAPIST)
     @blp.response(201, InvitationSchema)
     def post(self):
@@ -107,6 +109,7 @@ class Invitations(MethodView):
 
 @blp.route("/invitations/<code>/accept")
 class AcceptInvitation(MethodView):
+    @writes
     @auth_required(Role.CLIENT)
     @blp.arguments(AcceptSchema)
     @blp.response(201, LinkSchema)
@@ -140,6 +143,7 @@ class MyTherapists(MethodView):
 
 @blp.route("/me/therapists/<uuid:therapist_id>")
 class MyTherapist(MethodView):
+    @writes
     @auth_required(Role.CLIENT)
     @blp.arguments(SharingSchema)
     @blp.response(200, LinkSchema)
@@ -152,6 +156,7 @@ class MyTherapist(MethodView):
         db.session.commit()
         return link_body(link)
 
+    @writes
     @auth_required(Role.CLIENT)
     @blp.response(204)
     @documents(404)
@@ -168,6 +173,7 @@ class MyTherapist(MethodView):
 
 @blp.route("/clients")
 class Clients(MethodView):
+    @writes
     @auth_required(Role.THERAPIST)
     @blp.response(200, ClientSchema(many=True))
     @blp.paginate()
@@ -185,6 +191,7 @@ class Clients(MethodView):
 
 @blp.route("/clients/<uuid:client_id>")
 class ClientById(MethodView):
+    @writes
     @auth_required(Role.THERAPIST)
     @blp.response(200, ClientSchema)
     @documents(404)
@@ -205,6 +212,7 @@ def client_summary(link: CareLink) -> dict[str, Any]:
 
 @blp.route("/clients/<uuid:client_id>/practices")
 class ClientPractices(MethodView):
+    @writes
     @auth_required(Role.THERAPIST)
     @blp.arguments(PracticeListQuerySchema, location="query")
     @blp.response(200, ClientPracticePageSchema)
@@ -232,6 +240,7 @@ class ClientPractices(MethodView):
 
 @blp.route("/clients/<uuid:client_id>/adherence")
 class ClientAdherence(MethodView):
+    @writes
     @auth_required(Role.THERAPIST)
     @blp.arguments(AdherenceQuerySchema, location="query")
     @blp.response(200, AdherenceSchema)
@@ -249,6 +258,7 @@ class ClientAdherence(MethodView):
 
 @blp.route("/clients/<uuid:client_id>/prescriptions")
 class ClientPrescriptions(MethodView):
+    @writes
     @auth_required(Role.THERAPIST)
     @blp.arguments(PrescriptionInSchema)
     @blp.response(201, PrescriptionSchema)
@@ -260,6 +270,7 @@ class ClientPrescriptions(MethodView):
         db.session.commit()
         return prescription_body(prescription)
 
+    @writes
     @auth_required(Role.THERAPIST)
     @blp.response(200, PrescriptionSchema(many=True))
     @blp.paginate()
@@ -275,6 +286,7 @@ class ClientPrescriptions(MethodView):
 
 @blp.route("/prescriptions/<uuid:prescription_id>")
 class PrescriptionById(MethodView):
+    @writes
     @auth_required(Role.THERAPIST)
     @blp.arguments(PrescriptionPatchSchema)
     @blp.response(200, PrescriptionSchema)
@@ -288,6 +300,7 @@ class PrescriptionById(MethodView):
         db.session.commit()
         return prescription_body(prescription)
 
+    @writes
     @auth_required(Role.THERAPIST)
     @blp.response(204)
     @documents(404)
