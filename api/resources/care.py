@@ -181,7 +181,7 @@ class Clients(MethodView):
         """Your linked clients, with their last practice and 7-day adherence"""
         therapist = current_user()
         links = page_of_list(care.links_of_therapist(db.session, therapist), pagination_parameters)
-        bodies = [client_summary(link) for link in links]
+        bodies = client_summaries(links)
         care.log_access(
             db.session, therapist, [link.client_id for link in links], "summary", clock=now
         )
@@ -198,16 +198,17 @@ class ClientById(MethodView):
     def get(self, client_id):
         """One linked client: last practice and 7-day adherence"""
         link = care.therapist_link(db.session, current_user(), client_id)
-        body = client_summary(link)
+        [body] = client_summaries([link])
         care.log_access(db.session, current_user(), [client_id], "summary", clock=now)
         db.session.commit()
         return body
 
 
-def client_summary(link: CareLink) -> dict[str, Any]:
-    last = care.last_practice_at(db.session, [link.client_id]).get(link.client_id)
-    week = care.recent_adherence(db.session, link, days=7, clock=now)
-    return client_body(link, last, week)
+def client_summaries(links: list[CareLink]) -> list[dict[str, Any]]:
+    """The same few queries for one client or a page of them."""
+    last = care.last_practice_at(db.session, [link.client_id for link in links])
+    weeks = care.recent_adherence(db.session, links, days=7, clock=now)
+    return [client_body(link, last.get(link.client_id), weeks[link.client_id]) for link in links]
 
 
 @blp.route("/clients/<uuid:client_id>/practices")
@@ -279,9 +280,10 @@ class ClientPrescriptions(MethodView):
         """What you have prescribed this client, newest first (ended ones too)"""
         link = care.therapist_link(db.session, current_user(), client_id)
         rows = list(db.session.scalars(care.prescriptions_for(db.session, link)))
+        bodies = [prescription_body(p) for p in page_of_list(rows, pagination_parameters)]
         care.log_access(db.session, current_user(), [client_id], "prescriptions", clock=now)
-        db.session.commit()
-        return [prescription_body(p) for p in page_of_list(rows, pagination_parameters)]
+        db.session.commit()  # after the bodies are made: a commit expires what was loaded
+        return bodies
 
 
 @blp.route("/prescriptions/<uuid:prescription_id>")
