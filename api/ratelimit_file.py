@@ -51,8 +51,8 @@ class SQLiteFileStorage(Storage):
         self._pid = 0
 
     @property
-    def base_exceptions(self) -> type[Exception]:
-        return sqlite3.Error
+    def base_exceptions(self) -> tuple[type[Exception], ...]:
+        return (sqlite3.Error, OSError)  # OSError: the folder cannot be made
 
     def _db(self) -> sqlite3.Connection:
         # One connection per process, opened on first use: after a fork (gunicorn's workers),

@@ -5,8 +5,12 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
+from flask import Flask
 from limits.storage import storage_from_string
+from werkzeug.exceptions import HTTPException
 
+from api.ratelimit import RateLimits
 from api.ratelimit_file import SQLiteFileStorage
 
 
@@ -53,3 +57,14 @@ def test_reset_and_clear_forget_counts(tmp_path):
     store.reset()
     assert store.get("b") == 0
     assert store.check()
+
+
+def test_when_attempts_cannot_be_counted_the_limited_operation_answers_503(tmp_path):
+    (tmp_path / "a-file").write_text("")
+    app = Flask(__name__)
+    app.config["RATELIMIT_STORAGE_URI"] = f"sqlite:///{tmp_path / 'a-file' / 'limits.sqlite'}"
+    limits = RateLimits()
+    limits.init_app(app)
+    with pytest.raises(HTTPException) as raised:
+        limits.enforce("10/minute", "someone")
+    assert raised.value.code == 503
