@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import current_app, g, has_request_context, request
+from flask import current_app, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -53,12 +53,11 @@ def request_may_write() -> bool:
     marked `@writes` (a request no view serves may too: it touches nothing of ours)."""
     if not has_request_context():
         return True
-    cached = g.get("_interlude_may_write")
-    if cached is None:
+    environ = request.environ  # per request (an app context, and `g`, may span several)
+    if _MARK not in environ:
         view = _view_of_request()
-        cached = view is None or bool(getattr(view, _MARK, False))
-        g._interlude_may_write = cached
-    return bool(cached)
+        environ[_MARK] = view is None or bool(getattr(view, _MARK, False))
+    return bool(environ[_MARK])
 
 
 def begin_statement() -> str:

@@ -105,15 +105,10 @@ class Outcome:
 def callers_prescriptions(session: Db, user_id: uuid.UUID, ids: set[uuid.UUID]) -> set[uuid.UUID]:
     """Those of `ids` that are prescriptions for this client (ended ones included: a
     practice done while it ran may arrive later), in one query for a whole batch."""
-    if not ids:
-        return set()
-    return set(
-        session.scalars(
-            select(Prescription.id).where(
-                Prescription.id.in_(ids), Prescription.client_id == user_id
-            )
-        )
+    mine = select(Prescription.id).where(
+        Prescription.id.in_(ids), Prescription.client_id == user_id
     )
+    return set(session.scalars(mine)) if ids else set()
 
 
 def record_practices(

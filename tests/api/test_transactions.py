@@ -68,3 +68,12 @@ def test_a_post_view_that_only_reads_needs_no_mark(own_app):
     response = own_app.test_client().post("/api/v1/reads-only")
     assert response.status_code == 200
     assert response.json == {"users": 1}
+
+
+def test_each_request_is_judged_by_its_own_view_even_within_one_app_context(own_app):
+    client = own_app.test_client()
+    with own_app.app_context():  # requests then share the app context (and `g`)
+        assert client.post("/api/v1/reads-only").status_code == 200
+        assert client.get("/api/v1/declared").status_code == 200
+        assert client.get("/api/v1/undeclared").status_code == 500
+    assert stored(own_app) == 1
