@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import swagger_ui_bundle
-from flask import Flask, has_request_context, request, send_from_directory
+from flask import Flask, request, send_from_directory
 from flask_smorest import abort
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -27,6 +27,7 @@ from api.services.accounts import Passwords
 from api.services.health import database_check
 from api.services.support import load_support
 from api.storage import storage_from_url
+from api.transactions import begin_statement, refuse_undeclared_writes
 from api.web import init_web
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
@@ -100,8 +101,9 @@ def _init_database(app: Flask) -> None:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
-    if uri.startswith("sqlite"):
-        with app.app_context():
+    with app.app_context():
+        refuse_undeclared_writes(db.engine)
+        if uri.startswith("sqlite"):
             _configure_sqlite(db.engine)
 
 
@@ -119,11 +121,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def begin(connection: Any) -> None:
-        # A deferred transaction that reads and then writes fails at once with "database is
-        # locked" when another writer got in between; taking the write lock up front makes
-        # writers queue (busy_timeout) instead. Reads stay concurrent.
-        reading = has_request_context() and request.method in ("GET", "HEAD", "OPTIONS")
-        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+        # Views that write take the write lock up front; reads stay concurrent.
+        connection.exec_driver_sql(begin_statement())
 
 
 def _register_blueprints(app: Flask) -> None:

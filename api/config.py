@@ -55,7 +55,10 @@ class Config:
         # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted (0: none,
         # so a client cannot pick its own address for the rate limits).
         self.PROXY_HOPS = int(_env("PROXY_HOPS", "0"))
-        self.RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
+        # Shared by the workers on this machine (see api/ratelimit.py); redis://… for many.
+        self.RATELIMIT_STORAGE_URI = _env(
+            "RATELIMIT_STORAGE_URI", f"sqlite:///{INSTANCE_DIR / 'ratelimits.sqlite'}"
+        )
         self.LOG_LEVEL = _env("LOG_LEVEL", "INFO")
         # The web app's files (index.html, sw.js, app/...); empty: the ones in the package.
         self.WEB_DIR = _env("WEB_DIR", "")
@@ -106,6 +109,7 @@ class TestConfig(Config):
         if instance_dir is not None:
             self.INSTANCE_DIR = instance_dir
             self.STORAGE_URL = (instance_dir / "media").as_uri()
+            self.RATELIMIT_STORAGE_URI = f"sqlite:///{instance_dir / 'ratelimits.sqlite'}"
         self.SECRET_KEY = "test-secret-key-not-for-production"
         self.SQLALCHEMY_DATABASE_URI = os.environ.get(
             "INTERLUDE_TEST_DATABASE_URL", f"sqlite:///{self.INSTANCE_DIR / 'test.db'}"

@@ -1,5 +1,8 @@
 """Rate limits for sensitive operations (sign-in, invitation codes), counted in the storage
-that RATELIMIT_STORAGE_URI names: memory by default, Redis to share them between servers.
+that RATELIMIT_STORAGE_URI names. The default is a small SQLite file in the instance folder
+(`sqlite:///…`, `api.ratelimit_file`), shared by every gunicorn worker and thread on the
+machine, so the documented numbers hold whatever worker answers; `redis://…` shares them
+between machines; `memory://` counts per process.
 
 Only the operations that call `enforce` are limited, so other requests pay nothing."""
 
@@ -11,8 +14,11 @@ import time
 from flask import Flask
 from flask_smorest import abort
 from limits import parse_many
+from limits.errors import StorageError
 from limits.storage import Storage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter
+
+import api.ratelimit_file  # noqa: F401  (registers the sqlite:// storage with `limits`)
 
 
 class RateLimits:
@@ -23,7 +29,7 @@ class RateLimits:
         self._strategy: FixedWindowRateLimiter | None = None
 
     def init_app(self, app: Flask) -> None:
-        storage = storage_from_string(app.config["RATELIMIT_STORAGE_URI"])
+        storage = storage_from_string(app.config["RATELIMIT_STORAGE_URI"], wrap_exceptions=True)
         assert isinstance(storage, Storage), "RATELIMIT_STORAGE_URI must not be an async:// one"
         self._storage = storage
         self._strategy = FixedWindowRateLimiter(storage)
@@ -37,14 +43,18 @@ class RateLimits:
         past any of them, answer 429 with Retry-After."""
         assert self._strategy is not None, "RateLimits.init_app was not called"
         for item in parse_many(limits):
-            if not self._strategy.hit(item, "interlude", key):
+            try:
+                if self._strategy.hit(item, "interlude", key):
+                    continue
                 reset_at = self._strategy.get_window_stats(item, "interlude", key).reset_time
-                retry_after = max(1, math.ceil(reset_at - time.time()))
-                abort(
-                    429,
-                    message=f"Too many attempts; try again in {retry_after} seconds.",
-                    headers={"Retry-After": str(retry_after)},
-                )
+            except StorageError:
+                abort(503, message="Attempts cannot be counted just now; please retry shortly.")
+            retry_after = max(1, math.ceil(reset_at - time.time()))
+            abort(
+                429,
+                message=f"Too many attempts; try again in {retry_after} seconds.",
+                headers={"Retry-After": str(retry_after)},
+            )
 
 
 def enforce(limits: str, key: str) -> None:

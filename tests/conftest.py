@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis.configuration import set_hypothesis_home_dir
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 
 from api import create_app
 from api.config import TestConfig
@@ -161,6 +162,38 @@ def make_live_server(
 def live_server(make_live_server: Callable[..., LiveServer]) -> LiveServer:
     """gunicorn with the project's config (2 workers x 4 threads) on the test database."""
     return make_live_server()
+
+
+class QueryCount:
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def __len__(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app: Flask) -> Callable[[], AbstractContextManager[QueryCount]]:
+    """`with count_queries() as counted: ...`; then `len(counted)` is the number of SQL
+    statements the app sent meanwhile (SQLAlchemy's before_cursor_execute), and
+    `counted.statements` what they were."""
+    with app.app_context():
+        engine = db.engine
+
+    @contextmanager
+    def counting() -> Iterator[QueryCount]:
+        counted = QueryCount()
+
+        def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            counted.statements.append(statement)
+
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            yield counted
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+
+    return counting
 
 
 def database_is_postgres() -> bool:

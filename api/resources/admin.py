@@ -11,12 +11,14 @@ from api.resources.deps import passwords
 from api.schemas.accounts import CreateUserSchema, MeSchema
 from api.security import auth_required, documents
 from api.services import accounts
+from api.transactions import writes
 
 blp = Blueprint("admin", __name__, url_prefix="/api/v1/admin", description="Administration")
 
 
 @blp.route("/users")
 class Users(MethodView):
+    @writes
     @auth_required(Role.ADMIN)
     @blp.arguments(CreateUserSchema)
     @blp.response(201, MeSchema)

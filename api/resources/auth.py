@@ -21,6 +21,7 @@ from api.schemas.accounts import (
 from api.security import auth_required, current_auth_session, documents
 from api.services import accounts
 from api.services.errors import Unauthorized
+from api.transactions import writes
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Accounts and tokens")
 
@@ -74,6 +75,7 @@ def clear_refresh_cookie() -> None:
 
 @blp.route("/register")
 class Register(MethodView):
+    @writes
     @blp.arguments(RegisterSchema)
     @blp.response(201, MeSchema)
     @documents(409, 415)
@@ -86,6 +88,7 @@ class Register(MethodView):
 
 @blp.route("/token")
 class Token(MethodView):
+    @writes
     @blp.arguments(TokenRequestSchema)
     @blp.response(200, TokenSchema)
     @documents(401, 415, 429)
@@ -107,6 +110,7 @@ class Token(MethodView):
 
 @blp.route("/refresh")
 class Refresh(MethodView):
+    @writes
     @blp.arguments(RefreshRequestSchema)
     @blp.response(200, TokenSchema)
     @documents(401, 415)
@@ -135,6 +139,7 @@ class Refresh(MethodView):
 
 @blp.route("/logout")
 class Logout(MethodView):
+    @writes
     @auth_required()
     @blp.response(204)
     def post(self):

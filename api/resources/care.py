@@ -37,6 +37,7 @@ from api.schemas.practices import PracticeListQuerySchema
 from api.security import auth_required, current_user, documents
 from api.services import care, practices, schedule
 from api.services.stats import today_for
+from api.transactions import writes
 
 blp = Blueprint(
     "care",
@@ -96,6 +97,7 @@ def client_body(link: CareLink, last_at: Any, adherence_7d: dict[str, int]) -> d
 
 @blp.route("/invitations")
 class Invitations(MethodView):
+    @writes
     @auth_required(Role.THERAPIST)
     @blp.response(201, InvitationSchema)
     def post(self):
@@ -107,6 +109,7 @@ class Invitations(MethodView):
 
 @blp.route("/invitations/<code>/accept")
 class AcceptInvitation(MethodView):
+    @writes
     @auth_required(Role.CLIENT)
     @blp.arguments(AcceptSchema)
     @blp.response(201, LinkSchema)
@@ -140,6 +143,7 @@ class MyTherapists(MethodView):
 
 @blp.route("/me/therapists/<uuid:therapist_id>")
 class MyTherapist(MethodView):
+    @writes
     @auth_required(Role.CLIENT)
     @blp.arguments(SharingSchema)
     @blp.response(200, LinkSchema)
@@ -152,6 +156,7 @@ class MyTherapist(MethodView):
         db.session.commit()
         return link_body(link)
 
+    @writes
     @auth_required(Role.CLIENT)
     @blp.response(204)
     @documents(404)
@@ -168,6 +173,7 @@ class MyTherapist(MethodView):
 
 @blp.route("/clients")
 class Clients(MethodView):
+    @writes
     @auth_required(Role.THERAPIST)
     @blp.response(200, ClientSchema(many=True))
     @blp.paginate()
@@ -175,7 +181,7 @@ class Clients(MethodView):
         """Your linked clients, with their last practice and 7-day adherence"""
         therapist = current_user()
         links = page_of_list(care.links_of_therapist(db.session, therapist), pagination_parameters)
-        bodies = [client_summary(link) for link in links]
+        bodies = client_summaries(links)
         care.log_access(
             db.session, therapist, [link.client_id for link in links], "summary", clock=now
         )
@@ -185,26 +191,29 @@ class Clients(MethodView):
 
 @blp.route("/clients/<uuid:client_id>")
 class ClientById(MethodView):
+    @writes
     @auth_required(Role.THERAPIST)
     @blp.response(200, ClientSchema)
     @documents(404)
     def get(self, client_id):
         """One linked client: last practice and 7-day adherence"""
         link = care.therapist_link(db.session, current_user(), client_id)
-        body = client_summary(link)
+        [body] = client_summaries([link])
         care.log_access(db.session, current_user(), [client_id], "summary", clock=now)
         db.session.commit()
         return body
 
 
-def client_summary(link: CareLink) -> dict[str, Any]:
-    last = care.last_practice_at(db.session, [link.client_id]).get(link.client_id)
-    week = care.recent_adherence(db.session, link, days=7, clock=now)
-    return client_body(link, last, week)
+def client_summaries(links: list[CareLink]) -> list[dict[str, Any]]:
+    """The same few queries for one client or a page of them."""
+    last = care.last_practice_at(db.session, [link.client_id for link in links])
+    weeks = care.recent_adherence(db.session, links, days=7, clock=now)
+    return [client_body(link, last.get(link.client_id), weeks[link.client_id]) for link in links]
 
 
 @blp.route("/clients/<uuid:client_id>/practices")
 class ClientPractices(MethodView):
+    @writes
     @auth_required(Role.THERAPIST)
     @blp.arguments(PracticeListQuerySchema, location="query")
     @blp.response(200, ClientPracticePageSchema)
@@ -232,6 +241,7 @@ class ClientPractices(MethodView):
 
 @blp.route("/clients/<uuid:client_id>/adherence")
 class ClientAdherence(MethodView):
+    @writes
     @auth_required(Role.THERAPIST)
     @blp.arguments(AdherenceQuerySchema, location="query")
     @blp.response(200, AdherenceSchema)
@@ -249,6 +259,7 @@ class ClientAdherence(MethodView):
 
 @blp.route("/clients/<uuid:client_id>/prescriptions")
 class ClientPrescriptions(MethodView):
+    @writes
     @auth_required(Role.THERAPIST)
     @blp.arguments(PrescriptionInSchema)
     @blp.response(201, PrescriptionSchema)
@@ -260,6 +271,7 @@ class ClientPrescriptions(MethodView):
         db.session.commit()
         return prescription_body(prescription)
 
+    @writes
     @auth_required(Role.THERAPIST)
     @blp.response(200, PrescriptionSchema(many=True))
     @blp.paginate()
@@ -268,13 +280,15 @@ class ClientPrescriptions(MethodView):
         """What you have prescribed this client, newest first (ended ones too)"""
         link = care.therapist_link(db.session, current_user(), client_id)
         rows = list(db.session.scalars(care.prescriptions_for(db.session, link)))
+        bodies = [prescription_body(p) for p in page_of_list(rows, pagination_parameters)]
         care.log_access(db.session, current_user(), [client_id], "prescriptions", clock=now)
-        db.session.commit()
-        return [prescription_body(p) for p in page_of_list(rows, pagination_parameters)]
+        db.session.commit()  # after the bodies are made: a commit expires what was loaded
+        return bodies
 
 
 @blp.route("/prescriptions/<uuid:prescription_id>")
 class PrescriptionById(MethodView):
+    @writes
     @auth_required(Role.THERAPIST)
     @blp.arguments(PrescriptionPatchSchema)
     @blp.response(200, PrescriptionSchema)
@@ -288,6 +302,7 @@ class PrescriptionById(MethodView):
         db.session.commit()
         return prescription_body(prescription)
 
+    @writes
     @auth_required(Role.THERAPIST)
     @blp.response(204)
     @documents(404)

@@ -24,6 +24,7 @@ from api.schemas.content import (
 from api.security import auth_required, current_user, documents
 from api.services import content, rendering
 from api.services import jobs as job_service
+from api.transactions import writes
 
 blp = Blueprint("editor", __name__, url_prefix="/api/v1", description="Editing exercises")
 
@@ -61,6 +62,7 @@ class ValidateScript(MethodView):
 
 @blp.route("/scripts")
 class Scripts(MethodView):
+    @writes
     @auth_required(*EDITORS)
     @blp.arguments(SourceSchema)
     @blp.response(201, VersionRefSchema)
@@ -86,6 +88,7 @@ class Versions(MethodView):
 
 @blp.route("/exercises/<slug>/versions/<int:number>/recordings/<segment_id>")
 class Recordings(MethodView):
+    @writes
     @auth_required(*EDITORS)
     @blp.arguments(UploadSchema, location="files")
     @blp.response(201, RecordingSchema)
@@ -118,6 +121,7 @@ class Recordings(MethodView):
 
 @blp.route("/exercises/<slug>/versions/<int:number>/render")
 class Render(MethodView):
+    @writes
     @auth_required(*EDITORS)
     @blp.response(202, JobAcceptedSchema)
     @documents(404, 409)
@@ -132,6 +136,7 @@ class Render(MethodView):
 
 @blp.route("/exercises/<slug>/versions/<int:number>/publish")
 class Publish(MethodView):
+    @writes
     @auth_required(*EDITORS)
     @blp.response(200, VersionRefSchema)
     @documents(404, 409)

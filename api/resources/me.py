@@ -12,12 +12,14 @@ from api.schemas.accounts import ChangePasswordSchema, MePatchSchema, MeSchema
 from api.schemas.care import DeleteAccountSchema, ExportSchema
 from api.security import auth_required, current_auth_session, current_user, documents
 from api.services import accounts, privacy
+from api.transactions import writes
 
 blp = Blueprint("me", __name__, url_prefix="/api/v1/me", description="Your own account")
 
 
 @blp.route("")
 class Me(MethodView):
+    @writes
     @auth_required()
     @blp.arguments(DeleteAccountSchema)
     @blp.response(204)
@@ -37,6 +39,7 @@ class Me(MethodView):
         """Your profile"""
         return current_user()
 
+    @writes
     @auth_required()
     @blp.arguments(MePatchSchema, required=False)
     @blp.response(200, MeSchema)
@@ -49,6 +52,7 @@ class Me(MethodView):
 
 @blp.route("/password")
 class Password(MethodView):
+    @writes
     @auth_required()
     @blp.arguments(ChangePasswordSchema)
     @blp.response(204)
@@ -65,6 +69,7 @@ class Password(MethodView):
 
 @blp.route("/export")
 class Export(MethodView):
+    @writes
     @auth_required()
     @blp.response(200, ExportSchema)
     def get(self):

@@ -21,6 +21,7 @@ from api.schemas.practices import (
 )
 from api.security import auth_required, current_user, documents
 from api.services import practices, stats
+from api.transactions import writes
 
 blp = Blueprint(
     "practices",
@@ -50,6 +51,7 @@ def practice_body(practice: Practice) -> dict[str, object]:
 
 @blp.route("/practices/<uuid:practice_id>")
 class PracticeById(MethodView):
+    @writes
     @auth_required(Role.CLIENT)
     @blp.arguments(PracticeBodySchema)
     @blp.response(201, PracticeSchema)
@@ -75,6 +77,7 @@ class PracticeById(MethodView):
         """One of your practices"""
         return practice_body(practices.find_practice(db.session, current_user().id, practice_id))
 
+    @writes
     @auth_required(Role.CLIENT)
     @blp.response(204)
     @documents(404)
@@ -89,6 +92,7 @@ class PracticeById(MethodView):
 
 @blp.route("/practices/sync")
 class Sync(MethodView):
+    @writes
     @auth_required(Role.CLIENT)
     @blp.arguments(SyncRequestSchema)
     @blp.response(200, SyncResponseSchema)

@@ -11,7 +11,7 @@ import uuid
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, func, insert, select, update
 
 from api.models import (
     AccessLogEntry,
@@ -178,20 +178,25 @@ def links_of_therapist(session: Db, therapist: User) -> list[CareLink]:
 def log_access(
     session: Db, therapist: User, client_ids: list[uuid.UUID], what: str, *, clock: Clock = utcnow
 ) -> None:
-    """Record that a therapist read these clients' data, for the clients to see."""
+    """Record that a therapist read these clients' data, for the clients to see (one
+    statement for any number of clients)."""
+    if not client_ids:
+        return
     now = clock()
-    name = therapist.display_name or therapist.email
-    for client_id in client_ids:
-        session.add(
-            AccessLogEntry(
-                client_id=client_id,
-                therapist_id=therapist.id,
-                therapist_name=name[:100],
-                what=what,
-                at=now,
-            )
-        )
-    session.flush()
+    name = (therapist.display_name or therapist.email)[:100]
+    session.execute(
+        insert(AccessLogEntry),
+        [
+            {
+                "client_id": client_id,
+                "therapist_id": therapist.id,
+                "therapist_name": name,
+                "what": what,
+                "at": now,
+            }
+            for client_id in client_ids
+        ],
+    )
 
 
 def last_practice_at(session: Db, client_ids: list[uuid.UUID]) -> dict[uuid.UUID, datetime]:
@@ -356,8 +361,17 @@ def access_log(session: Db, client: User) -> Select[tuple[AccessLogEntry]]:
 def _client_terms(session: Db, client_id: uuid.UUID) -> dict[uuid.UUID, Prescription]:
     """Every prescription of the client, ended ones and other therapists' too: a practice
     may count once only, whoever prescribed it."""
-    rows = session.scalars(select(Prescription).where(Prescription.client_id == client_id))
-    return {p.id: p for p in rows}
+    return _terms_of_clients(session, [client_id])[client_id]
+
+
+def _terms_of_clients(
+    session: Db, client_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, dict[uuid.UUID, Prescription]]:
+    """`_client_terms` for many clients in one query."""
+    terms: dict[uuid.UUID, dict[uuid.UUID, Prescription]] = {cid: {} for cid in client_ids}
+    for p in session.scalars(select(Prescription).where(Prescription.client_id.in_(client_ids))):
+        terms[p.client_id][p.id] = p  # type: ignore[index]
+    return terms
 
 
 def _term(prescription: Prescription) -> schedule.PrescriptionTerm:
@@ -374,17 +388,33 @@ def _term(prescription: Prescription) -> schedule.PrescriptionTerm:
 def _facts(
     session: Db, client_id: uuid.UUID, first_day: date, last_day: date
 ) -> list[schedule.PracticeFact]:
+    return _facts_of_clients(session, [client_id], first_day, last_day)[client_id]
+
+
+def _facts_of_clients(
+    session: Db, client_ids: list[uuid.UUID], first_day: date, last_day: date
+) -> dict[uuid.UUID, list[schedule.PracticeFact]]:
+    """`_facts` for many clients in one query."""
     rows = session.execute(
-        select(Practice.id, Practice.exercise_id, Practice.prescription_id, Practice.local_day)
+        select(
+            Practice.user_id,
+            Practice.id,
+            Practice.exercise_id,
+            Practice.prescription_id,
+            Practice.local_day,
+        )
         .where(
-            Practice.user_id == client_id,
+            Practice.user_id.in_(client_ids),
             Practice.deleted_at.is_(None),
             Practice.local_day >= first_day,
             Practice.local_day <= last_day,
         )
         .order_by(Practice.local_day, Practice.started_at)
     )
-    return [schedule.PracticeFact(*row) for row in rows]
+    facts: dict[uuid.UUID, list[schedule.PracticeFact]] = {cid: [] for cid in client_ids}
+    for user_id, practice_id, exercise_id, prescription_id, day in rows:
+        facts[user_id].append(schedule.PracticeFact(practice_id, exercise_id, prescription_id, day))
+    return facts
 
 
 def plan_for_day(session: Db, client: User, day: date) -> dict[str, Any]:
@@ -446,16 +476,36 @@ def adherence_table(
 
 
 def recent_adherence(
-    session: Db, link: CareLink, *, days: int = 7, clock: Clock = utcnow
+    session: Db, links: list[CareLink], *, days: int = 7, clock: Clock = utcnow
+) -> dict[uuid.UUID, dict[str, int]]:
+    """Per client of `links`: expected and done over the client's last `days` days (today
+    included), for the link's therapist's prescriptions: a days-schedule expects its listed
+    weekdays in the window; a per-week schedule expects n × active days ÷ 7, rounded up.
+    Two queries for any number of links."""
+    if not links:
+        return {}
+    todays = {link.client_id: today_for(link.client, clock) for link in links}
+    first = min(todays.values()) - timedelta(days=days - 1)
+    ids = list(todays)
+    terms = _terms_of_clients(session, ids)
+    facts = _facts_of_clients(session, ids, schedule.week_start(first), max(todays.values()))
+    return {
+        link.client_id: _recent(
+            link, terms[link.client_id], facts[link.client_id], todays[link.client_id], days
+        )
+        for link in links
+    }
+
+
+def _recent(
+    link: CareLink,
+    prescriptions: dict[uuid.UUID, Prescription],
+    facts: list[schedule.PracticeFact],
+    today: date,
+    days: int,
 ) -> dict[str, int]:
-    """Expected and done over the client's last `days` days (today included), for this
-    therapist's prescriptions: a days-schedule expects its listed weekdays in the window; a
-    per-week schedule expects n × active days ÷ 7, rounded up."""
-    today = today_for(link.client, clock)
     first = today - timedelta(days=days - 1)
-    prescriptions = _client_terms(session, link.client_id)
     terms = [_term(p) for p in prescriptions.values()]
-    facts = _facts(session, link.client_id, schedule.week_start(first), today)
     window = [first + timedelta(days=n) for n in range(days)]
     mine = {p.id for p in prescriptions.values() if p.therapist_id == link.therapist_id}
     expected = 0

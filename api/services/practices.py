@@ -102,15 +102,13 @@ class Outcome:
     practice_id: uuid.UUID | None = field(default=None, repr=False)
 
 
-def prescription_is_callers(session: Db, user_id: uuid.UUID, prescription_id: uuid.UUID) -> bool:
-    """Whether the prescription exists and is for this client (ended ones included: a
-    practice done while it ran may arrive later)."""
-    found = session.scalar(
-        select(Prescription.id).where(
-            Prescription.id == prescription_id, Prescription.client_id == user_id
-        )
+def callers_prescriptions(session: Db, user_id: uuid.UUID, ids: set[uuid.UUID]) -> set[uuid.UUID]:
+    """Those of `ids` that are prescriptions for this client (ended ones included: a
+    practice done while it ran may arrive later), in one query for a whole batch."""
+    mine = select(Prescription.id).where(
+        Prescription.id.in_(ids), Prescription.client_id == user_id
     )
-    return found is not None
+    return set(session.scalars(mine)) if ids else set()
 
 
 def record_practices(
@@ -121,7 +119,8 @@ def record_practices(
     clock: Clock = utcnow,
 ) -> list[Outcome]:
     """Record a batch; one outcome per item, in order. One bad item never sinks the others.
-    Runs one select for known ids, one for exercises, one insert and one select to classify."""
+    Runs one select for known ids, one for exercises, one for prescriptions, one insert and
+    one select to classify."""
     if len(items) > MAX_BATCH:
         raise BatchTooLarge(
             f"Send at most {MAX_BATCH} practices per sync; this had {len(items)}. "
@@ -142,6 +141,8 @@ def record_practices(
 
     known = _stored_hashes(session, user.id, {item.id for _, item, _ in wanted})
     exercises = _exercises_by_slug(session, {item.exercise for _, item, _ in wanted})
+    named = {item.prescription_id for _, item, _ in wanted if item.prescription_id}
+    prescriptions = callers_prescriptions(session, user.id, named)
     zone = ZoneInfo(user.timezone)
     rows: dict[uuid.UUID, dict[str, Any]] = {}
     first_in_batch: dict[uuid.UUID, str] = {}
@@ -152,7 +153,7 @@ def record_practices(
         if seen is not None:
             _classify_replay(outcome, digest, *seen)
             continue
-        errors = check_rules(session, user.id, item, exercises.get(item.exercise), now)
+        errors = check_rules(item, exercises.get(item.exercise), prescriptions, now)
         if errors:
             outcome.status, outcome.errors = "invalid", errors
             continue
@@ -207,10 +208,9 @@ def _classify_replay(outcome: Outcome, digest: str, stored_digest: str, deleted:
 
 
 def check_rules(
-    session: Db,
-    user_id: uuid.UUID,
     item: PracticeInput,
     exercise: Exercise | None,
+    prescriptions: set[uuid.UUID],
     now: datetime,
 ) -> Errors:
     """The rules a new practice must meet beyond its shape (a replay is judged by its hash,
@@ -229,9 +229,7 @@ def check_rules(
         errors["length_minutes"] = [
             f"'{exercise.slug}' comes in {offered} minutes, not {item.length_minutes}."
         ]
-    if item.prescription_id is not None and not prescription_is_callers(
-        session, user_id, item.prescription_id
-    ):
+    if item.prescription_id is not None and item.prescription_id not in prescriptions:
         errors["prescription_id"] = [f"There is no prescription {item.prescription_id} for you."]
     return errors
 
