@@ -7,7 +7,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from api.schemas.fields import ClockTime
+from api.schemas.fields import BoundedDate, ClockTime
 from api.schemas.practices import PracticeSchema, StrictBoolean
 from api.services.schedule import DAY_NAMES, Schedule
 
@@ -98,8 +98,8 @@ class PrescriptionInSchema(Schema):
     length_minutes = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=600))
     schedule = ScheduleField(required=True)
     time_of_day = ClockTime(allow_none=True)
-    start_date = fields.Date(required=True)
-    end_date = fields.Date(allow_none=True)
+    start_date = BoundedDate(required=True)
+    end_date = BoundedDate(allow_none=True)
     note = fields.String(allow_none=True, validate=validate.Length(max=1000))
 
     @validates_schema
@@ -112,7 +112,7 @@ class PrescriptionInSchema(Schema):
 class PrescriptionPatchSchema(PrescriptionInSchema):
     exercise = fields.String(validate=validate.Length(min=1, max=80))
     schedule = ScheduleField()
-    start_date = fields.Date()
+    start_date = BoundedDate()
 
 
 class PrescriptionSchema(Schema):
@@ -132,7 +132,7 @@ class PrescriptionSchema(Schema):
 
 
 class PlanQuerySchema(Schema):
-    date = fields.Date(metadata={"description": "YYYY-MM-DD; default: today in your time zone"})
+    date = BoundedDate(metadata={"description": "YYYY-MM-DD; default: today in your time zone"})
 
 
 class PlanItemSchema(Schema):

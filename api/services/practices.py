@@ -28,7 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from api.models import Exercise, Practice, Prescription, User
 from api.models.base import UTCDateTime, utcnow
-from api.services import Db
+from api.services import FIRST_DAY, LAST_DAY, Db
 from api.services.errors import NotFound, ServiceError
 from api.services.stats import practice_day
 
@@ -344,8 +344,8 @@ class Cursor:
             padded = token + "=" * (-len(token) % 4)
             started, pid = json.loads(base64.urlsafe_b64decode(padded.encode()))
             when = datetime.fromisoformat(started)
-            if when.tzinfo is None:
-                raise ValueError("naive")
+            if when.tzinfo is None or not FIRST_DAY <= when.date() <= LAST_DAY:
+                raise ValueError("naive or out of range")
             return cls(when, uuid.UUID(pid))
         except (ValueError, TypeError, binascii.Error, UnicodeError):
             raise PracticeRejected(

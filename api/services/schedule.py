@@ -155,11 +155,19 @@ def week_start(day: date) -> date:
     return day - timedelta(days=day.isoweekday() - 1)
 
 
+def week_days(monday: date) -> list[date]:
+    """Monday to Sunday of the week starting `monday`; the calendar's last week (9999-12-27 to
+    date.max, a Friday) ends early rather than overflowing. The API accepts no such dates, but
+    a pure function should not fall over on them."""
+    return [monday + timedelta(days=n) for n in range(min(7, (date.max - monday).days + 1))]
+
+
 def weeks_ending(today: date, n: int) -> list[date]:
     """The Mondays of the `n` weeks ending with this one, oldest first."""
     if n < 0:
         raise ValueError("the number of weeks cannot be negative")
     this_week = week_start(today)
+    n = min(n, (this_week - date.min).days // 7 + 1)  # no week before the calendar's first
     return [this_week - WEEK * back for back in range(n - 1, -1, -1)]
 
 
@@ -179,7 +187,7 @@ def is_due(term: PrescriptionTerm, day: date) -> bool:
 
 def _active_days_in_week(term: PrescriptionTerm, monday: date) -> int:
     first = max(monday, term.start_date)
-    last = monday + timedelta(days=6)
+    last = week_days(monday)[-1]
     if term.end_date is not None:
         last = min(last, term.end_date)
     return max((last - first).days + 1, 0)
@@ -195,7 +203,7 @@ def expected_in_week(term: PrescriptionTerm, monday: date) -> int:
     _require_monday(monday)
     days = term.schedule.days
     if days is not None:
-        return sum(is_due(term, monday + timedelta(days=d - 1)) for d in days)
+        return sum(is_due(term, day) for day in week_days(monday) if day.isoweekday() in days)
     per_week = term.schedule.per_week or 0
     return -(-per_week * _active_days_in_week(term, monday) // 7)
 

@@ -22,6 +22,7 @@ from api.services.schedule import (
     expected_in_week,
     is_due,
     week_start,
+    weeks_ending,
 )
 
 ORIGIN = date(2026, 3, 4)  # a Wednesday, so windows start mid-week
@@ -257,3 +258,39 @@ def test_a_per_week_item_leaves_the_plan_only_once_earlier_days_met_the_quota(
         if term.schedule.per_week is not None and active_on(term, day):
             met = counted_before[term.id] >= expected_in_week(term, monday)
             assert (term.id in listed) == (not met or term.id in counted_today)
+
+
+# --- the edges of the calendar --------------------------------------------------------------
+# The API accepts no date outside 2000..2099, but the rule itself must not overflow on
+# date.min or date.max (it did: `monday + 6 days` on 9999-12-27).
+
+
+@st.composite
+def extreme_terms(draw: st.DrawFn) -> PrescriptionTerm:
+    edges = st.one_of(
+        st.dates(),
+        st.sampled_from([date.min, date.max, date(9999, 12, 27), date(1, 1, 7)]),
+    )
+    start = draw(edges)
+    return PrescriptionTerm(
+        id="rx",
+        exercise_id=1,
+        schedule=draw(schedules),
+        start_date=start,
+        end_date=draw(st.one_of(st.none(), edges)),
+        created_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(extreme_terms(), st.one_of(st.dates(), st.just(date.max), st.just(date.min)))
+def test_the_rule_answers_on_any_day_of_the_calendar(term: PrescriptionTerm, day: date) -> None:
+    monday = week_start(day)
+    expected = expected_in_week(term, monday)
+    limit = len(term.schedule.days) if term.schedule.days else term.schedule.per_week
+    assert 0 <= expected <= (limit or 0)
+    practice = PracticeFact(id="p", exercise_id=1, prescription_id=None, day=day)
+    items = due_items([term], [practice], day)
+    assert all(item.prescription_id == "rx" for item in items)
+    (row,) = adherence([term], [practice], weeks_ending(day, 3))
+    assert sum(week.done for week in row.weeks) <= 1
