@@ -56,6 +56,7 @@ def link_body(link: CareLink) -> dict[str, Any]:
         "therapist": person(link.therapist),
         "share_mood": link.share_mood,
         "share_notes": link.share_notes,
+        "share_history": link.share_history,
         "created_at": link.created_at,
     }
 
@@ -86,6 +87,7 @@ def client_body(link: CareLink, last_at: Any, adherence_7d: dict[str, int]) -> d
         "linked_at": link.created_at,
         "share_mood": link.share_mood,
         "share_notes": link.share_notes,
+        "share_history": link.share_history,
         "last_practice_at": last_at,
         "adherence_7d": adherence_7d,
     }
@@ -114,6 +116,8 @@ class AcceptInvitation(MethodView):
     def post(self, data, code):
         """Accept a therapist's invitation, choosing what they may see
 
+        The therapist sees the practices you start from now on; with `share_history` also
+        your earlier ones. `share_mood` and `share_notes` apply to every practice they see.
         An unknown, used or expired code answers 404, the same for all three. Attempts are
         rate limited."""
         limits = current_app.config["INVITE_RATE_LIMIT"]
@@ -145,7 +149,13 @@ class MyTherapist(MethodView):
     @blp.response(200, LinkSchema)
     @documents(404, 415)
     def patch(self, data, therapist_id):
-        """Change what this therapist may see (from now on)"""
+        """Change what this therapist may see
+
+        Every change applies at once to everything this therapist can see, earlier practices
+        included: `share_mood` shows or hides the mood ratings of all of them, `share_notes`
+        all the notes you marked as shared. `share_history` decides which practices they see:
+        false (the default), only those that started at or after you linked with them; true,
+        your earlier practices too."""
         link = care.update_link(
             db.session, care.client_link(db.session, current_user(), therapist_id), data
         )
@@ -172,7 +182,10 @@ class Clients(MethodView):
     @blp.response(200, ClientSchema(many=True))
     @blp.paginate()
     def get(self, pagination_parameters):
-        """Your linked clients, with their last practice and 7-day adherence"""
+        """Your linked clients, with their last practice and 7-day adherence
+
+        Like every read of a client's practices, these count only practices that started at
+        or after the client linked with you, unless the client shares their history."""
         therapist = current_user()
         links = page_of_list(care.links_of_therapist(db.session, therapist), pagination_parameters)
         bodies = [client_summary(link) for link in links]
@@ -198,7 +211,7 @@ class ClientById(MethodView):
 
 
 def client_summary(link: CareLink) -> dict[str, Any]:
-    last = care.last_practice_at(db.session, [link.client_id]).get(link.client_id)
+    last = care.last_practice_at(db.session, [link]).get(link.client_id)
     week = care.recent_adherence(db.session, link, days=7, clock=now)
     return client_body(link, last, week)
 
@@ -212,8 +225,10 @@ class ClientPractices(MethodView):
     def get(self, args, client_id):
         """A linked client's practices, newest first
 
-        Mood only when the client shares mood; a note only when they share notes and marked
-        that practice's note as shared. Paged by cursor like your own list."""
+        Only practices that started at or after the client linked with you, unless they share
+        their history (then earlier ones too). Mood only when the client shares mood; a note
+        only when they share notes and marked that practice's note as shared. Paged by cursor
+        like your own list."""
         link = care.therapist_link(db.session, current_user(), client_id)
         page = practices.list_practices(
             db.session,
@@ -223,6 +238,7 @@ class ClientPractices(MethodView):
             exercise=args.get("exercise"),
             first_day=args.get("from_"),
             last_day=args.get("to"),
+            started_from=care.visible_from(link),
         )
         items = [{**practice_body(p), **care.masked_practice(p, link)} for p in page.items]
         care.log_access(db.session, current_user(), [client_id], "practices", clock=now)

@@ -17,14 +17,24 @@ class InvitationSchema(Schema):
     expires_at = fields.DateTime(required=True)
 
 
+SHARE_MOOD = "show your mood ratings, on every practice this therapist can see"
+SHARE_NOTES = "show the notes you marked as shared, on every practice this therapist can see"
+SHARE_HISTORY = (
+    "false: this therapist sees only practices that started at or after the link was made; "
+    "true: your earlier practices too"
+)
+
+
 class AcceptSchema(Schema):
-    share_mood = StrictBoolean(required=True)
-    share_notes = StrictBoolean(required=True)
+    share_mood = StrictBoolean(required=True, metadata={"description": SHARE_MOOD})
+    share_notes = StrictBoolean(required=True, metadata={"description": SHARE_NOTES})
+    share_history = StrictBoolean(load_default=False, metadata={"description": SHARE_HISTORY})
 
 
 class SharingSchema(Schema):
-    share_mood = StrictBoolean()
-    share_notes = StrictBoolean()
+    share_mood = StrictBoolean(metadata={"description": SHARE_MOOD})
+    share_notes = StrictBoolean(metadata={"description": SHARE_NOTES})
+    share_history = StrictBoolean(metadata={"description": SHARE_HISTORY})
 
 
 class PersonSchema(Schema):
@@ -36,6 +46,7 @@ class LinkSchema(Schema):
     therapist = fields.Nested(PersonSchema, required=True)
     share_mood = fields.Boolean(required=True)
     share_notes = fields.Boolean(required=True)
+    share_history = fields.Boolean(required=True, metadata={"description": SHARE_HISTORY})
     created_at = fields.DateTime(required=True)
 
 
@@ -51,6 +62,10 @@ class ClientSchema(Schema):
     linked_at = fields.DateTime(required=True)
     share_mood = fields.Boolean(required=True)
     share_notes = fields.Boolean(required=True)
+    share_history = fields.Boolean(
+        required=True,
+        metadata={"description": "false: you see practices from linked_at on; true: all"},
+    )
     last_practice_at = fields.DateTime(required=True, allow_none=True)
     adherence_7d = fields.Nested(
         AdherenceCountSchema,

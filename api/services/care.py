@@ -11,7 +11,7 @@ import uuid
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, and_, func, or_, select, update
 
 from api.models import (
     AccessLogEntry,
@@ -65,6 +65,7 @@ def accept_invitation(
     *,
     share_mood: bool,
     share_notes: bool,
+    share_history: bool = False,
     clock: Clock = utcnow,
 ) -> CareLink:
     """Link the client to the inviting therapist. Unknown, used and expired codes get one
@@ -95,6 +96,7 @@ def accept_invitation(
         client_id=client.id,
         share_mood=share_mood,
         share_notes=share_notes,
+        share_history=share_history,
         created_at=now,
     )
     session.add(link)
@@ -130,7 +132,7 @@ def client_link(session: Db, client: User, therapist_id: uuid.UUID) -> CareLink:
 
 
 def update_link(session: Db, link: CareLink, changes: dict[str, Any]) -> CareLink:
-    for key in ("share_mood", "share_notes"):
+    for key in ("share_mood", "share_notes", "share_history"):
         if key in changes:
             setattr(link, key, bool(changes[key]))
     session.flush()
@@ -194,12 +196,31 @@ def log_access(
     session.flush()
 
 
-def last_practice_at(session: Db, client_ids: list[uuid.UUID]) -> dict[uuid.UUID, datetime]:
-    if not client_ids:
+def visible_from(link: CareLink) -> datetime | None:
+    """The earliest practice start the link's therapist may see: when the link was made, or
+    None (no limit) when the client shares their history. Every therapist read of practices
+    (lists, last practice, adherence) goes through this window."""
+    return None if link.share_history else link.created_at
+
+
+def can_see(link: CareLink, started_at: datetime) -> bool:
+    since = visible_from(link)
+    return since is None or started_at >= since
+
+
+def last_practice_at(session: Db, links: list[CareLink]) -> dict[uuid.UUID, datetime]:
+    """The latest practice each link's therapist may see, by client (one query for all)."""
+    if not links:
         return {}
+    windows = [
+        Practice.user_id == link.client_id
+        if (since := visible_from(link)) is None
+        else and_(Practice.user_id == link.client_id, Practice.started_at >= since)
+        for link in links
+    ]
     rows = session.execute(
         select(Practice.user_id, func.max(Practice.started_at))
-        .where(Practice.user_id.in_(client_ids), Practice.deleted_at.is_(None))
+        .where(or_(*windows), Practice.deleted_at.is_(None))
         .group_by(Practice.user_id)
     )
     # max() keeps the column's type, so these come back as aware UTC datetimes.
@@ -368,6 +389,7 @@ def _term(prescription: Prescription) -> schedule.PrescriptionTerm:
         start_date=prescription.start_date,
         end_date=prescription.end_date,
         created_at=prescription.created_at,
+        length_minutes=prescription.length_minutes,
     )
 
 
@@ -375,7 +397,14 @@ def _facts(
     session: Db, client_id: uuid.UUID, first_day: date, last_day: date
 ) -> list[schedule.PracticeFact]:
     rows = session.execute(
-        select(Practice.id, Practice.exercise_id, Practice.prescription_id, Practice.local_day)
+        select(
+            Practice.id,
+            Practice.exercise_id,
+            Practice.prescription_id,
+            Practice.local_day,
+            Practice.started_at,
+            Practice.duration_seconds,
+        )
         .where(
             Practice.user_id == client_id,
             Practice.deleted_at.is_(None),
@@ -421,14 +450,16 @@ def plan_for_day(session: Db, client: User, day: date) -> dict[str, Any]:
 def adherence_table(
     session: Db, link: CareLink, *, weeks: int, clock: Clock = utcnow
 ) -> dict[str, Any]:
-    """Expected and done per prescription of this therapist per ISO week of the client's."""
+    """Expected and done per prescription of this therapist per ISO week of the client's.
+    Done counts only practices the link lets the therapist see (`visible_from`)."""
     today = today_for(link.client, clock)
     mondays = schedule.weeks_ending(today, weeks)
     prescriptions = _client_terms(session, link.client_id)
     terms = [_term(p) for p in prescriptions.values()]
     facts = _facts(session, link.client_id, mondays[0], mondays[-1] + timedelta(days=6))
+    visible = {fact.id for fact in facts if can_see(link, fact.started_at)}
     table = []
-    for row in schedule.adherence(terms, facts, mondays):
+    for row in schedule.adherence(terms, facts, mondays, counted=visible):
         prescription = prescriptions[row.prescription_id]  # type: ignore[index]
         if prescription.therapist_id != link.therapist_id:
             continue  # another therapist's prescription is not this one's to see
@@ -450,7 +481,8 @@ def recent_adherence(
 ) -> dict[str, int]:
     """Expected and done over the client's last `days` days (today included), for this
     therapist's prescriptions: a days-schedule expects its listed weekdays in the window; a
-    per-week schedule expects n × active days ÷ 7, rounded up."""
+    per-week schedule expects n × active days ÷ 7, rounded up. Done counts only practices
+    the therapist may see."""
     today = today_for(link.client, clock)
     first = today - timedelta(days=days - 1)
     prescriptions = _client_terms(session, link.client_id)
@@ -467,10 +499,10 @@ def recent_adherence(
         else:
             active = sum(schedule.active_on(term, day) for day in window)
             expected += -(-(term.schedule.per_week or 0) * active // 7)
-    day_of = {fact.id: fact.day for fact in facts}
+    shown = {fact.id: fact.day for fact in facts if can_see(link, fact.started_at)}
     done = sum(
         1
         for practice_id, term_id in schedule.assign(terms, facts).items()
-        if term_id in mine and first <= day_of[practice_id] <= today
+        if term_id in mine and practice_id in shown and first <= shown[practice_id] <= today
     )
     return {"expected": expected, "done": done}

@@ -369,8 +369,10 @@ def list_practices(
     exercise: str | None = None,
     first_day: date | None = None,
     last_day: date | None = None,
+    started_from: datetime | None = None,
 ) -> Page:
-    """Newest first by started_at (then id). Days are the client's days, as in the stats."""
+    """Newest first by started_at (then id). Days are the client's days, as in the stats;
+    `started_from` leaves out practices that started earlier (a therapist's window)."""
     if first_day and last_day and first_day > last_day:
         raise PracticeRejected(
             "'from' is after 'to'; give the earlier day first.",
@@ -386,6 +388,8 @@ def list_practices(
         query = query.where(Practice.local_day >= first_day)
     if last_day is not None:
         query = query.where(Practice.local_day <= last_day)
+    if started_from is not None:
+        query = query.where(Practice.started_at >= started_from)
     if cursor is not None:
         after = Cursor.decode(cursor)
         # A row-value comparison, so PostgreSQL seeks the (user_id, started_at, id) index.

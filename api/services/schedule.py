@@ -14,8 +14,18 @@ start, 03:00 by default); weeks are ISO weeks of those days, Monday to Sunday.
   it is active. A per-week schedule of n expects n in a week it is active all seven days, and
   ceil(n × active days ÷ 7) in a partial first or last week (per_week 3 starting on a
   Thursday: ceil(3 × 4 ÷ 7) = 2). A week in which it is not active expects 0.
-- Done. A practice counts towards the prescription it names when that prescription is for
-  the same exercise and active on the practice's day. Such a practice always counts, even
+- Which practices may count. A practice may count for a prescription only when it is of the
+  prescribed exercise, falls on a day the prescription is active (the client's day, so "at
+  or after the start date" is read in the client's time zone), started no earlier than the
+  moment the prescription was written (a practice done before the therapist asked for it
+  was not done for it, even when the start date is earlier), and, when a length is
+  prescribed, lasted at least 80 % of it (4 of 5 minutes; a 3-minute practice does not do a
+  5-minute prescription). Any length counts when none is prescribed. The 80 % allows for
+  starting a little late or stopping during the closing bell, while the shorter variant of
+  an exercise (3 against 5, 5 against 10 minutes) never passes for the longer one. Whether
+  the client marked the practice completed does not matter; how long it lasted does.
+- Done. A practice counts towards the prescription it names when it may count for it (as
+  above). Such a practice always counts, even
   beyond what was expected (the client said it was for that prescription), so done exceeds
   expected only through named practices. Any other practice (naming none, or one it cannot
   count for) counts towards a prescription of the same exercise that is due that day and
@@ -38,9 +48,10 @@ the client (ended ones too) and filter the results for display afterwards.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from fractions import Fraction
 from uuid import UUID
 
 Id = UUID | int | str
@@ -51,6 +62,8 @@ _NAMES_HINT = ", ".join(DAY_NAMES)
 MAX_PER_WEEK = 21
 _PER_WEEK_RANGE = f"'per_week' must be a whole number from 1 to {MAX_PER_WEEK}"
 WEEK = timedelta(days=7)
+# A practice counts for a prescription with a length when it lasted at least this share of it.
+LENGTH_SHARE = Fraction(4, 5)
 
 
 # --- schedules and the facts the caller supplies --------------------------------------------
@@ -108,7 +121,8 @@ class Schedule:
 class PrescriptionTerm:
     """A prescription's schedule and dates. `end_date` is included; None means open-ended.
     An end before the start (ended before it began) is simply never active. `created_at`
-    orders prescriptions for tie-breaks (then `id`)."""
+    orders prescriptions for tie-breaks (then `id`); no practice started before it counts.
+    `length_minutes` None means any length will do."""
 
     id: Id
     exercise_id: int
@@ -116,16 +130,19 @@ class PrescriptionTerm:
     start_date: date
     end_date: date | None
     created_at: datetime
+    length_minutes: int | None = None
 
 
 @dataclass(frozen=True)
 class PracticeFact:
-    """A recorded practice; `day` is its practice day (`practice_day`)."""
+    """A recorded practice; `day` is its practice day (`practice_day` of `started_at`)."""
 
     id: Id
     exercise_id: int
     prescription_id: Id | None
     day: date
+    started_at: datetime
+    duration_seconds: int
 
 
 @dataclass(frozen=True)
@@ -216,6 +233,27 @@ def _require_monday(day: date) -> None:
 # --- counting -------------------------------------------------------------------------------
 
 
+def long_enough(term: PrescriptionTerm, duration_seconds: int) -> bool:
+    """At least LENGTH_SHARE of the prescribed length, when a length is prescribed."""
+    if term.length_minutes is None:
+        return True
+    return duration_seconds * LENGTH_SHARE.denominator >= (
+        term.length_minutes * 60 * LENGTH_SHARE.numerator
+    )
+
+
+def can_count(term: PrescriptionTerm, practice: PracticeFact) -> bool:
+    """Whether the practice may count for the term at all (quota aside): the same exercise,
+    on a day the term is active, started no earlier than the term was written, and long
+    enough."""
+    return (
+        term.exercise_id == practice.exercise_id
+        and active_on(term, practice.day)
+        and practice.started_at >= term.created_at
+        and long_enough(term, practice.duration_seconds)
+    )
+
+
 def _term_order(term: PrescriptionTerm) -> tuple[datetime, str]:
     return term.created_at, str(term.id)
 
@@ -236,9 +274,7 @@ def _named_term(
     if practice.prescription_id is None:
         return None
     term = terms.get(practice.prescription_id)
-    if term is None or term.exercise_id != practice.exercise_id:
-        return None
-    return term if active_on(term, practice.day) else None
+    return term if term is not None and can_count(term, practice) else None
 
 
 def assign(terms: Iterable[PrescriptionTerm], practices: Iterable[PracticeFact]) -> dict[Id, Id]:
@@ -268,7 +304,7 @@ def assign(terms: Iterable[PrescriptionTerm], practices: Iterable[PracticeFact])
     def unnamed_taker(practice: PracticeFact) -> PrescriptionTerm | None:
         for term in ordered_terms:
             if (
-                term.exercise_id == practice.exercise_id
+                can_count(term, practice)
                 and is_due(term, practice.day)
                 and has_room(term, practice.day)
             ):
@@ -321,10 +357,13 @@ def adherence(
     terms: Iterable[PrescriptionTerm],
     practices: Iterable[PracticeFact],
     mondays: Sequence[date],
+    *,
+    counted: Container[Id] | None = None,
 ) -> list[TermAdherence]:
     """Expected and done for each prescription (in the order they were made) in each of the
     weeks starting on `mondays` (kept in the order given). Done counts the practices `assign`
-    gives the prescription whose day falls in that week."""
+    gives the prescription whose day falls in that week; with `counted`, only those of them
+    whose ids it holds (what a viewer may see; the assignment still uses every practice)."""
     for monday in mondays:
         _require_monday(monday)
     terms = sorted(_by_id(terms).values(), key=_term_order)
@@ -333,6 +372,7 @@ def adherence(
     done: Counter[tuple[Id, date]] = Counter(
         (term_id, week_start(days_of[practice_id]))
         for practice_id, term_id in assign(terms, practices).items()
+        if counted is None or practice_id in counted
     )
     return [
         TermAdherence(

@@ -47,16 +47,26 @@ def term(
     end: date | None = None,
     exercise: int = BREATHING,
     made: int = 0,
+    created_at: datetime | None = None,
+    minutes: int | None = None,
 ) -> PrescriptionTerm:
     schedule = Schedule(days=frozenset(days), per_week=None) if days else Schedule(None, per_week)
-    created_at = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(hours=made)
-    return PrescriptionTerm(id, exercise, schedule, start, end, created_at)
+    created_at = created_at or datetime(2026, 1, 1, tzinfo=UTC) + timedelta(hours=made)
+    return PrescriptionTerm(id, exercise, schedule, start, end, created_at, minutes)
 
 
 def practice(
-    id: Id, day: date, *, exercise: int = BREATHING, named: Id | None = None
+    id: Id,
+    day: date,
+    *,
+    exercise: int = BREATHING,
+    named: Id | None = None,
+    at: datetime | None = None,
+    seconds: int = 600,
 ) -> PracticeFact:
-    return PracticeFact(id, exercise, named, day)
+    """A practice on `day` (by default it started at noon UTC that day) lasting `seconds`."""
+    started_at = at or datetime.combine(day, time(12), UTC)
+    return PracticeFact(id, exercise, named, day, started_at, seconds)
 
 
 def table(
