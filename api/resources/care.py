@@ -338,7 +338,14 @@ class MyPlan(MethodView):
     @blp.arguments(PlanQuerySchema, location="query")
     @blp.response(200, PlanSchema)
     def get(self, args):
-        """What is due on a day (default: your today) and whether it is done"""
+        """What is due on a day (default: your today) and whether it is done
+
+        A practice does an item when it is of the prescribed exercise, falls on that day (your
+        day, in your time zone), started no earlier than the moment the prescription was
+        written, and, when a length is prescribed, lasted at least 80 % of it (4 of 5
+        minutes; the 3-minute variant does not do a 5-minute prescription). Any length counts
+        when none is prescribed. The whole rule is in the description of the therapist's
+        adherence operation."""
         me = current_user()
         day: date = args.get("date") or today_for(me, now)
         return care.plan_for_day(db.session, me, day)

@@ -331,6 +331,62 @@ def test_a_practice_naming_an_unknown_prescription_counts_like_an_unnamed_one() 
     assert assign([rx], [practice("p", march(4), named="gone")]) == {"p": "rx"}
 
 
+# What counts for a prescription (issue 10, item 9): a 3-minute practice recorded before a
+# 5-minute prescription was written marked it done. Written on Wednesday 4 March at 10:00 UTC,
+# starting that day; practices that day, named and unnamed.
+WRITTEN = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("started", "seconds", "minutes", "counts"),
+    [
+        (time(9, 59), 300, 5, False),  # before it was written, though on its start day
+        (time(10, 0), 300, 5, True),  # the moment it was written
+        (time(11, 0), 180, 5, False),  # the 3-minute variant for a 5-minute prescription
+        (time(11, 0), 239, 5, False),  # just under 80 %
+        (time(11, 0), 240, 5, True),  # 80 % of 5 minutes
+        (time(11, 0), 479, 10, False),
+        (time(11, 0), 480, 10, True),  # 80 % of 10 minutes
+        (time(11, 0), 144, 3, True),  # 80 % of 3 minutes
+        (time(11, 0), 3600, 5, True),  # longer always counts
+        (time(11, 0), 60, None, True),  # no length prescribed: any length
+        (time(9, 0), 60, None, False),  # ... but not before it was written
+    ],
+)
+@pytest.mark.parametrize("named", [None, "rx"])
+def test_a_practice_counts_if_started_once_written_and_long_enough(
+    started: time, seconds: int, minutes: int | None, counts: bool, named: Id | None
+) -> None:
+    rx = term(per_week=3, start=march(4), created_at=WRITTEN, minutes=minutes)
+    p = practice(
+        "p", march(4), named=named, at=datetime.combine(march(4), started, UTC), seconds=seconds
+    )
+    assert assign([rx], [p]) == ({"p": "rx"} if counts else {})
+    assert due_items([rx], [p], march(4)) == [PlanItem("rx", counts)]
+
+
+def test_a_backdated_start_does_not_let_earlier_practices_count() -> None:
+    # Written on Wednesday with a start date of Monday: Monday's practice was not done for it.
+    rx = term(days={MON, WED}, start=march(2), created_at=WRITTEN)
+    practices = [practice("mon", march(2)), practice("wed", march(4), at=WRITTEN)]
+    assert assign([rx], practices) == {"wed": "rx"}
+    assert table([rx], practices, march(2), 1) == {"rx": [(2, 1)]}
+
+
+def test_a_too_short_practice_leaves_the_day_for_a_long_enough_one() -> None:
+    rx = term(days={WED}, minutes=10)
+    short = practice("short", march(4), seconds=300, at=datetime(2026, 3, 4, 8, tzinfo=UTC))
+    full = practice("full", march(4), seconds=600, at=datetime(2026, 3, 4, 18, tzinfo=UTC))
+    assert assign([rx], [short, full]) == {"full": "rx"}
+
+
+def test_a_short_practice_counts_for_a_shorter_prescription_of_the_exercise() -> None:
+    # One prescription of 10 minutes, one of 3: a 5-minute practice is for the 3-minute one.
+    long = term("long", per_week=7, minutes=10)
+    short = term("short", per_week=7, minutes=3, made=1)
+    assert assign([long, short], [practice("p", march(4), seconds=300)]) == {"p": "short"}
+
+
 def test_unnamed_practices_count_once_per_listed_day() -> None:
     rx = term(days={MON, WED, FRI})
     practices = [practice(f"p{k}", march(2)) for k in range(3)]
