@@ -149,6 +149,7 @@ def test_the_export_holds_the_clients_data(client, linked, exercises):
     assert body["account"]["email"] == linked.client.email
     assert [p["note"] for p in body["practices"]] == ["Felt calmer after."]
     assert [link["therapist_name"] for link in body["links"]] == ["Dr. Rivera"]
+    assert [link["share_history"] for link in body["links"]] == [False]
     assert [e["what"] for e in body["access_log"]] == ["summary"]
     assert export.headers["Cache-Control"] == "no-store"
 
