@@ -22,7 +22,7 @@ from pathlib import Path
 # bench/api.py would shadow the package: put the project root first.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from api.jsondepth import nesting_depth  # noqa: E402
+from api.jsondepth import nesting_depth
 
 
 def sync_body(note: str) -> bytes:
