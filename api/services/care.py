@@ -10,6 +10,7 @@ import secrets
 import uuid
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, func, or_, select, update
 
@@ -26,7 +27,7 @@ from api.models.base import utcnow
 from api.services import Db, schedule
 from api.services.accounts import Clock
 from api.services.errors import Conflict, Forbidden, Invalid, NotFound
-from api.services.stats import today_for
+from api.services.stats import practice_day, today_for
 
 INVITATION_DAYS = 7
 NO_INVITATION = "This invitation code is not valid: it may be mistyped, used or expired."
@@ -381,7 +382,8 @@ def _client_terms(session: Db, client_id: uuid.UUID) -> dict[uuid.UUID, Prescrip
     return {p.id: p for p in rows}
 
 
-def _term(prescription: Prescription) -> schedule.PrescriptionTerm:
+def _term(prescription: Prescription, client: User) -> schedule.PrescriptionTerm:
+    zone = ZoneInfo(client.timezone)
     return schedule.PrescriptionTerm(
         id=prescription.id,
         exercise_id=prescription.exercise_id,
@@ -390,6 +392,7 @@ def _term(prescription: Prescription) -> schedule.PrescriptionTerm:
         end_date=prescription.end_date,
         created_at=prescription.created_at,
         length_minutes=prescription.length_minutes,
+        written_on=practice_day(prescription.created_at, zone, client.day_starts_at),
     )
 
 
@@ -418,7 +421,7 @@ def _facts(
 
 def plan_for_day(session: Db, client: User, day: date) -> dict[str, Any]:
     prescriptions = _client_terms(session, client.id)
-    terms = [_term(p) for p in prescriptions.values()]
+    terms = [_term(p, client) for p in prescriptions.values()]
     # Counting starts on the week's Monday: a per-week quota met earlier hides the item.
     facts = _facts(session, client.id, schedule.week_start(day), day)
     items = []
@@ -455,7 +458,7 @@ def adherence_table(
     today = today_for(link.client, clock)
     mondays = schedule.weeks_ending(today, weeks)
     prescriptions = _client_terms(session, link.client_id)
-    terms = [_term(p) for p in prescriptions.values()]
+    terms = [_term(p, link.client) for p in prescriptions.values()]
     facts = _facts(session, link.client_id, mondays[0], mondays[-1] + timedelta(days=6))
     visible = {fact.id for fact in facts if can_see(link, fact.started_at)}
     table = []
@@ -486,7 +489,7 @@ def recent_adherence(
     today = today_for(link.client, clock)
     first = today - timedelta(days=days - 1)
     prescriptions = _client_terms(session, link.client_id)
-    terms = [_term(p) for p in prescriptions.values()]
+    terms = [_term(p, link.client) for p in prescriptions.values()]
     facts = _facts(session, link.client_id, schedule.week_start(first), today)
     window = [first + timedelta(days=n) for n in range(days)]
     mine = {p.id for p in prescriptions.values() if p.therapist_id == link.therapist_id}

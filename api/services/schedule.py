@@ -8,7 +8,9 @@ Adherence rule. Days are the client's days (in their time zone, each beginning a
 start, 03:00 by default); weeks are ISO weeks of those days, Monday to Sunday.
 
 - Active. A prescription is active from its start date to its end date, both included; with
-  no end date it goes on. Ending one (by the therapist, or because the client revoked the
+  no end date it goes on. A start date earlier than the day it was written (in the client's
+  time zone) takes effect on the day it was written: no day before it expects anything, as
+  nothing done then could count for it. Ending one (by the therapist, or because the client revoked the
   link) sets its end date to the day it ended.
 - Expected. A days-schedule expects one practice on each listed weekday of the week on which
   it is active. A per-week schedule of n expects n in a week it is active all seven days, and
@@ -122,7 +124,8 @@ class PrescriptionTerm:
     """A prescription's schedule and dates. `end_date` is included; None means open-ended.
     An end before the start (ended before it began) is simply never active. `created_at`
     orders prescriptions for tie-breaks (then `id`); no practice started before it counts.
-    `length_minutes` None means any length will do."""
+    `written_on` is the client's day of `created_at`: a start date before it takes effect on
+    it. `length_minutes` None means any length will do."""
 
     id: Id
     exercise_id: int
@@ -131,6 +134,14 @@ class PrescriptionTerm:
     end_date: date | None
     created_at: datetime
     length_minutes: int | None = None
+    written_on: date | None = None
+
+    @property
+    def first_day(self) -> date:
+        """The first day it is active: its start date, or the day it was written if later."""
+        if self.written_on is None:
+            return self.start_date
+        return max(self.start_date, self.written_on)
 
 
 @dataclass(frozen=True)
@@ -189,7 +200,7 @@ def weeks_ending(today: date, n: int) -> list[date]:
 
 
 def active_on(term: PrescriptionTerm, day: date) -> bool:
-    return term.start_date <= day and (term.end_date is None or day <= term.end_date)
+    return term.first_day <= day and (term.end_date is None or day <= term.end_date)
 
 
 def is_due(term: PrescriptionTerm, day: date) -> bool:
@@ -203,7 +214,7 @@ def is_due(term: PrescriptionTerm, day: date) -> bool:
 
 
 def _active_days_in_week(term: PrescriptionTerm, monday: date) -> int:
-    first = max(monday, term.start_date)
+    first = max(monday, term.first_day)
     last = week_days(monday)[-1]
     if term.end_date is not None:
         last = min(last, term.end_date)

@@ -256,6 +256,17 @@ def test_a_practice_counts_for_a_length_when_it_lasted_80_percent_of_it(
     assert adherence["prescriptions"][0]["weeks"][0]["done"] == int(done)
 
 
+def test_a_backdated_prescription_expects_nothing_before_it_was_written(
+    client, fixed_today, linked, exercises
+):
+    prescribe(client, linked, start_date="2026-11-09")  # mon/wed/fri, written Wednesday 18th
+    response = client.get(
+        f"/api/v1/clients/{linked.client.id}/adherence?weeks=2", headers=linked.therapist.headers
+    )
+    (row,) = response.json["prescriptions"]
+    assert [(w["expected"], w["done"]) for w in row["weeks"]] == [(0, 0), (2, 0)]  # Wed, Fri
+
+
 def test_the_rule_is_in_the_spec(client):
     spec = client.get("/api/openapi.json").json
     plan = spec["paths"]["/api/v1/me/plan"]["get"]["description"]

@@ -64,8 +64,9 @@ def test_seven_day_adherence_counts_this_therapists_prescriptions(client, linked
     )  # fmt: skip
     record(client, linked.client)  # Wednesday 18th
     body = client.get(f"/api/v1/clients/{linked.client.id}", headers=linked.therapist.headers)
-    # The 7 days ending Wednesday 18th: Fri 13, Mon 16, Wed 18 are due.
-    assert body.json["adherence_7d"] == {"expected": 3, "done": 1}
+    # Dated from the 1st but written on Wednesday 18th: of Fri 13, Mon 16 and Wed 18 in the
+    # 7 days ending today, only Wednesday is due (nothing before could have counted).
+    assert body.json["adherence_7d"] == {"expected": 1, "done": 1}
 
 
 def test_mood_and_notes_shared(client, make_user, therapist, link, exercises):

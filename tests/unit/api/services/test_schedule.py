@@ -49,10 +49,11 @@ def term(
     made: int = 0,
     created_at: datetime | None = None,
     minutes: int | None = None,
+    written_on: date | None = None,
 ) -> PrescriptionTerm:
     schedule = Schedule(days=frozenset(days), per_week=None) if days else Schedule(None, per_week)
     created_at = created_at or datetime(2026, 1, 1, tzinfo=UTC) + timedelta(hours=made)
-    return PrescriptionTerm(id, exercise, schedule, start, end, created_at, minutes)
+    return PrescriptionTerm(id, exercise, schedule, start, end, created_at, minutes, written_on)
 
 
 def practice(
@@ -365,12 +366,21 @@ def test_a_practice_counts_if_started_once_written_and_long_enough(
     assert due_items([rx], [p], march(4)) == [PlanItem("rx", counts)]
 
 
-def test_a_backdated_start_does_not_let_earlier_practices_count() -> None:
-    # Written on Wednesday with a start date of Monday: Monday's practice was not done for it.
-    rx = term(days={MON, WED}, start=march(2), created_at=WRITTEN)
+def test_a_backdated_start_takes_effect_on_the_day_it_was_written() -> None:
+    # Written on Wednesday with a start date of Monday: Monday's practice was not done for
+    # it, and Monday expects nothing (it could not have been done).
+    rx = term(days={MON, WED}, start=march(2), created_at=WRITTEN, written_on=march(4))
     practices = [practice("mon", march(2)), practice("wed", march(4), at=WRITTEN)]
     assert assign([rx], practices) == {"wed": "rx"}
-    assert table([rx], practices, march(2), 1) == {"rx": [(2, 1)]}
+    assert table([rx], practices, march(2), 1) == {"rx": [(1, 1)]}
+    assert due_items([rx], practices, march(2)) == []
+    weekly = term("weekly", per_week=7, start=march(2), written_on=march(4))
+    assert expected_in_week(weekly, march(2)) == 5  # Wednesday to Sunday
+
+
+def test_a_start_date_after_the_day_it_was_written_is_kept() -> None:
+    rx = term(days={MON, WED}, start=march(9), written_on=march(4))
+    assert table([rx], [], march(2), 2) == {"rx": [(0, 0), (2, 0)]}
 
 
 def test_a_too_short_practice_leaves_the_day_for_a_long_enough_one() -> None:
