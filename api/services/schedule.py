@@ -10,8 +10,8 @@ start, 03:00 by default); weeks are ISO weeks of those days, Monday to Sunday.
 - Active. A prescription is active from its start date to its end date, both included; with
   no end date it goes on. A start date earlier than the day it was written (in the client's
   time zone) takes effect on the day it was written: no day before it expects anything, as
-  nothing done then could count for it. Ending one (by the therapist, or because the client revoked the
-  link) sets its end date to the day it ended.
+  nothing done then could count for it. Ending one (by the therapist, or because the client
+  revoked the link) sets its end date to the day it ended.
 - Expected. A days-schedule expects one practice on each listed weekday of the week on which
   it is active. A per-week schedule of n expects n in a week it is active all seven days, and
   ceil(n × active days ÷ 7) in a partial first or last week (per_week 3 starting on a
