@@ -40,6 +40,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/practices.py
 	$(BIN)/python bench/web.py
+	$(BIN)/python bench/json_depth.py
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .

@@ -21,6 +21,7 @@ from api.config import Config
 from api.errors import register_error_handlers
 from api.extensions import api, cors, db, limiter, migrate
 from api.jobs import RUNNER_EXTENSION, make_runner
+from api.jsondepth import refuse_deep_json
 from api.logs import configure_logging
 from api.query import register_query_check
 from api.services.accounts import Passwords
@@ -64,6 +65,7 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
     register_error_handlers(app, api)
     _register_blueprints(app)
     _register_hooks(app)
+    refuse_deep_json(app)
     register_query_check(app, api)
     app.extensions["interlude.passwords"] = Passwords(
         app.config["ARGON2_TIME_COST"], app.config["ARGON2_MEMORY_KIB"]

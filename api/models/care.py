@@ -7,7 +7,19 @@ import uuid
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, Time, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    Time,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.extensions import db
@@ -34,6 +46,8 @@ class Invitation(db.Model):  # type: ignore[name-defined]
 
 class CareLink(db.Model):  # type: ignore[name-defined]
     """A client's consent for one therapist to see their practice, and what they share.
+    The therapist sees practices that started at or after `created_at`, and earlier ones too
+    only with `share_history`; `share_mood` and `share_notes` apply to all they see.
     Revoked links stay as history; at most one link per pair is active."""
 
     __tablename__ = "care_links"
@@ -54,6 +68,8 @@ class CareLink(db.Model):  # type: ignore[name-defined]
     client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     share_mood: Mapped[bool] = mapped_column(Boolean, default=False)
     share_notes: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Whether the therapist also sees practices that started before the link was made.
+    share_history: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

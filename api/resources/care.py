@@ -57,6 +57,7 @@ def link_body(link: CareLink) -> dict[str, Any]:
         "therapist": person(link.therapist),
         "share_mood": link.share_mood,
         "share_notes": link.share_notes,
+        "share_history": link.share_history,
         "created_at": link.created_at,
     }
 
@@ -87,6 +88,7 @@ def client_body(link: CareLink, last_at: Any, adherence_7d: dict[str, int]) -> d
         "linked_at": link.created_at,
         "share_mood": link.share_mood,
         "share_notes": link.share_notes,
+        "share_history": link.share_history,
         "last_practice_at": last_at,
         "adherence_7d": adherence_7d,
     }
@@ -117,6 +119,8 @@ class AcceptInvitation(MethodView):
     def post(self, data, code):
         """Accept a therapist's invitation, choosing what they may see
 
+        The therapist sees the practices you start from now on; with `share_history` also
+        your earlier ones. `share_mood` and `share_notes` apply to every practice they see.
         An unknown, used or expired code answers 404, the same for all three. Attempts are
         rate limited."""
         limits = current_app.config["INVITE_RATE_LIMIT"]
@@ -149,7 +153,13 @@ class MyTherapist(MethodView):
     @blp.response(200, LinkSchema)
     @documents(404, 415)
     def patch(self, data, therapist_id):
-        """Change what this therapist may see (from now on)"""
+        """Change what this therapist may see
+
+        Every change applies at once to everything this therapist can see, earlier practices
+        included: `share_mood` shows or hides the mood ratings of all of them, `share_notes`
+        all the notes you marked as shared. `share_history` decides which practices they see:
+        false (the default), only those that started at or after you linked with them; true,
+        your earlier practices too."""
         link = care.update_link(
             db.session, care.client_link(db.session, current_user(), therapist_id), data
         )
@@ -178,7 +188,10 @@ class Clients(MethodView):
     @blp.response(200, ClientSchema(many=True))
     @blp.paginate()
     def get(self, pagination_parameters):
-        """Your linked clients, with their last practice and 7-day adherence"""
+        """Your linked clients, with their last practice and 7-day adherence
+
+        Like every read of a client's practices, these count only practices that started at
+        or after the client linked with you, unless the client shares their history."""
         therapist = current_user()
         links = page_of_list(care.links_of_therapist(db.session, therapist), pagination_parameters)
         bodies = client_summaries(links)
@@ -206,7 +219,7 @@ class ClientById(MethodView):
 
 def client_summaries(links: list[CareLink]) -> list[dict[str, Any]]:
     """The same few queries for one client or a page of them."""
-    last = care.last_practice_at(db.session, [link.client_id for link in links])
+    last = care.last_practice_at(db.session, links)
     weeks = care.recent_adherence(db.session, links, days=7, clock=now)
     return [client_body(link, last.get(link.client_id), weeks[link.client_id]) for link in links]
 
@@ -221,8 +234,10 @@ class ClientPractices(MethodView):
     def get(self, args, client_id):
         """A linked client's practices, newest first
 
-        Mood only when the client shares mood; a note only when they share notes and marked
-        that practice's note as shared. Paged by cursor like your own list."""
+        Only practices that started at or after the client linked with you, unless they share
+        their history (then earlier ones too). Mood only when the client shares mood; a note
+        only when they share notes and marked that practice's note as shared. Paged by cursor
+        like your own list."""
         link = care.therapist_link(db.session, current_user(), client_id)
         page = practices.list_practices(
             db.session,
@@ -232,6 +247,7 @@ class ClientPractices(MethodView):
             exercise=args.get("exercise"),
             first_day=args.get("from_"),
             last_day=args.get("to"),
+            started_from=care.visible_from(link),
         )
         items = [{**practice_body(p), **care.masked_practice(p, link)} for p in page.items]
         care.log_access(db.session, current_user(), [client_id], "practices", clock=now)
@@ -337,7 +353,14 @@ class MyPlan(MethodView):
     @blp.arguments(PlanQuerySchema, location="query")
     @blp.response(200, PlanSchema)
     def get(self, args):
-        """What is due on a day (default: your today) and whether it is done"""
+        """What is due on a day (default: your today) and whether it is done
+
+        A practice does an item when it is of the prescribed exercise, falls on that day (your
+        day, in your time zone), started no earlier than the moment the prescription was
+        written, and, when a length is prescribed, lasted at least 80 % of it (4 of 5
+        minutes; the 3-minute variant does not do a 5-minute prescription). Any length counts
+        when none is prescribed. The whole rule is in the description of the therapist's
+        adherence operation."""
         me = current_user()
         day: date = args.get("date") or today_for(me, now)
         return care.plan_for_day(db.session, me, day)

@@ -7,7 +7,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from api.schemas.fields import ClockTime
+from api.schemas.fields import BoundedDate, ClockTime
 from api.schemas.practices import PracticeSchema, StrictBoolean
 from api.services.schedule import DAY_NAMES, Schedule
 
@@ -17,14 +17,24 @@ class InvitationSchema(Schema):
     expires_at = fields.DateTime(required=True)
 
 
+SHARE_MOOD = "show your mood ratings, on every practice this therapist can see"
+SHARE_NOTES = "show the notes you marked as shared, on every practice this therapist can see"
+SHARE_HISTORY = (
+    "false: this therapist sees only practices that started at or after the link was made; "
+    "true: your earlier practices too"
+)
+
+
 class AcceptSchema(Schema):
-    share_mood = StrictBoolean(required=True)
-    share_notes = StrictBoolean(required=True)
+    share_mood = StrictBoolean(required=True, metadata={"description": SHARE_MOOD})
+    share_notes = StrictBoolean(required=True, metadata={"description": SHARE_NOTES})
+    share_history = StrictBoolean(load_default=False, metadata={"description": SHARE_HISTORY})
 
 
 class SharingSchema(Schema):
-    share_mood = StrictBoolean()
-    share_notes = StrictBoolean()
+    share_mood = StrictBoolean(metadata={"description": SHARE_MOOD})
+    share_notes = StrictBoolean(metadata={"description": SHARE_NOTES})
+    share_history = StrictBoolean(metadata={"description": SHARE_HISTORY})
 
 
 class PersonSchema(Schema):
@@ -36,6 +46,7 @@ class LinkSchema(Schema):
     therapist = fields.Nested(PersonSchema, required=True)
     share_mood = fields.Boolean(required=True)
     share_notes = fields.Boolean(required=True)
+    share_history = fields.Boolean(required=True, metadata={"description": SHARE_HISTORY})
     created_at = fields.DateTime(required=True)
 
 
@@ -51,6 +62,10 @@ class ClientSchema(Schema):
     linked_at = fields.DateTime(required=True)
     share_mood = fields.Boolean(required=True)
     share_notes = fields.Boolean(required=True)
+    share_history = fields.Boolean(
+        required=True,
+        metadata={"description": "false: you see practices from linked_at on; true: all"},
+    )
     last_practice_at = fields.DateTime(required=True, allow_none=True)
     adherence_7d = fields.Nested(
         AdherenceCountSchema,
@@ -98,8 +113,8 @@ class PrescriptionInSchema(Schema):
     length_minutes = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=600))
     schedule = ScheduleField(required=True)
     time_of_day = ClockTime(allow_none=True)
-    start_date = fields.Date(required=True)
-    end_date = fields.Date(allow_none=True)
+    start_date = BoundedDate(required=True)
+    end_date = BoundedDate(allow_none=True)
     note = fields.String(allow_none=True, validate=validate.Length(max=1000))
 
     @validates_schema
@@ -112,7 +127,7 @@ class PrescriptionInSchema(Schema):
 class PrescriptionPatchSchema(PrescriptionInSchema):
     exercise = fields.String(validate=validate.Length(min=1, max=80))
     schedule = ScheduleField()
-    start_date = fields.Date()
+    start_date = BoundedDate()
 
 
 class PrescriptionSchema(Schema):
@@ -132,7 +147,7 @@ class PrescriptionSchema(Schema):
 
 
 class PlanQuerySchema(Schema):
-    date = fields.Date(metadata={"description": "YYYY-MM-DD; default: today in your time zone"})
+    date = BoundedDate(metadata={"description": "YYYY-MM-DD; default: today in your time zone"})
 
 
 class PlanItemSchema(Schema):

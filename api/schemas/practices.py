@@ -7,6 +7,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from api.schemas.fields import BoundedAwareDateTime, BoundedDate
 from api.services.practices import (
     MAX_BATCH,
     MAX_DURATION_SECONDS,
@@ -40,8 +41,7 @@ class StrictBoolean(fields.Boolean):
 
 
 def offset_datetime(**kwargs: Any) -> fields.AwareDateTime:
-    return fields.AwareDateTime(
-        format="iso",
+    return BoundedAwareDateTime(
         error_messages={
             "invalid": "Give an RFC 3339 date and time, e.g. 2026-11-21T07:30:00+01:00.",
             "invalid_awareness": "Give the time with its UTC offset (e.g. +01:00 or Z); "
@@ -166,11 +166,11 @@ class PracticeSchema(Schema):
 
 
 class PracticeListQuerySchema(Schema):
-    from_ = fields.Date(
+    from_ = BoundedDate(
         data_key="from",
         metadata={"description": "first of your days to include (YYYY-MM-DD), as in the stats"},
     )
-    to = fields.Date(metadata={"description": "last of your days to include (YYYY-MM-DD)"})
+    to = BoundedDate(metadata={"description": "last of your days to include (YYYY-MM-DD)"})
     exercise = fields.String(
         validate=validate.Length(min=1, max=80), metadata={"description": "an exercise slug"}
     )

@@ -10,8 +10,9 @@ import secrets
 import uuid
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, insert, select, update
+from sqlalchemy import Select, and_, func, insert, or_, select, update
 
 from api.models import (
     AccessLogEntry,
@@ -26,7 +27,7 @@ from api.models.base import utcnow
 from api.services import Db, schedule
 from api.services.accounts import Clock
 from api.services.errors import Conflict, Forbidden, Invalid, NotFound
-from api.services.stats import today_for
+from api.services.stats import practice_day, today_for
 
 INVITATION_DAYS = 7
 NO_INVITATION = "This invitation code is not valid: it may be mistyped, used or expired."
@@ -65,6 +66,7 @@ def accept_invitation(
     *,
     share_mood: bool,
     share_notes: bool,
+    share_history: bool = False,
     clock: Clock = utcnow,
 ) -> CareLink:
     """Link the client to the inviting therapist. Unknown, used and expired codes get one
@@ -95,6 +97,7 @@ def accept_invitation(
         client_id=client.id,
         share_mood=share_mood,
         share_notes=share_notes,
+        share_history=share_history,
         created_at=now,
     )
     session.add(link)
@@ -130,7 +133,7 @@ def client_link(session: Db, client: User, therapist_id: uuid.UUID) -> CareLink:
 
 
 def update_link(session: Db, link: CareLink, changes: dict[str, Any]) -> CareLink:
-    for key in ("share_mood", "share_notes"):
+    for key in ("share_mood", "share_notes", "share_history"):
         if key in changes:
             setattr(link, key, bool(changes[key]))
     session.flush()
@@ -199,12 +202,31 @@ def log_access(
     )
 
 
-def last_practice_at(session: Db, client_ids: list[uuid.UUID]) -> dict[uuid.UUID, datetime]:
-    if not client_ids:
+def visible_from(link: CareLink) -> datetime | None:
+    """The earliest practice start the link's therapist may see: when the link was made, or
+    None (no limit) when the client shares their history. Every therapist read of practices
+    (lists, last practice, adherence) goes through this window."""
+    return None if link.share_history else link.created_at
+
+
+def can_see(link: CareLink, started_at: datetime) -> bool:
+    since = visible_from(link)
+    return since is None or started_at >= since
+
+
+def last_practice_at(session: Db, links: list[CareLink]) -> dict[uuid.UUID, datetime]:
+    """The latest practice each link's therapist may see, by client (one query for all)."""
+    if not links:
         return {}
+    windows = [
+        Practice.user_id == link.client_id
+        if (since := visible_from(link)) is None
+        else and_(Practice.user_id == link.client_id, Practice.started_at >= since)
+        for link in links
+    ]
     rows = session.execute(
         select(Practice.user_id, func.max(Practice.started_at))
-        .where(Practice.user_id.in_(client_ids), Practice.deleted_at.is_(None))
+        .where(or_(*windows), Practice.deleted_at.is_(None))
         .group_by(Practice.user_id)
     )
     # max() keeps the column's type, so these come back as aware UTC datetimes.
@@ -374,7 +396,8 @@ def _terms_of_clients(
     return terms
 
 
-def _term(prescription: Prescription) -> schedule.PrescriptionTerm:
+def _term(prescription: Prescription, client: User) -> schedule.PrescriptionTerm:
+    zone = ZoneInfo(client.timezone)
     return schedule.PrescriptionTerm(
         id=prescription.id,
         exercise_id=prescription.exercise_id,
@@ -382,6 +405,8 @@ def _term(prescription: Prescription) -> schedule.PrescriptionTerm:
         start_date=prescription.start_date,
         end_date=prescription.end_date,
         created_at=prescription.created_at,
+        length_minutes=prescription.length_minutes,
+        written_on=practice_day(prescription.created_at, zone, client.day_starts_at),
     )
 
 
@@ -402,6 +427,8 @@ def _facts_of_clients(
             Practice.exercise_id,
             Practice.prescription_id,
             Practice.local_day,
+            Practice.started_at,
+            Practice.duration_seconds,
         )
         .where(
             Practice.user_id.in_(client_ids),
@@ -412,14 +439,18 @@ def _facts_of_clients(
         .order_by(Practice.local_day, Practice.started_at)
     )
     facts: dict[uuid.UUID, list[schedule.PracticeFact]] = {cid: [] for cid in client_ids}
-    for user_id, practice_id, exercise_id, prescription_id, day in rows:
-        facts[user_id].append(schedule.PracticeFact(practice_id, exercise_id, prescription_id, day))
+    for user_id, practice_id, exercise_id, prescription_id, day, started_at, seconds in rows:
+        facts[user_id].append(
+            schedule.PracticeFact(
+                practice_id, exercise_id, prescription_id, day, started_at, seconds
+            )
+        )
     return facts
 
 
 def plan_for_day(session: Db, client: User, day: date) -> dict[str, Any]:
     prescriptions = _client_terms(session, client.id)
-    terms = [_term(p) for p in prescriptions.values()]
+    terms = [_term(p, client) for p in prescriptions.values()]
     # Counting starts on the week's Monday: a per-week quota met earlier hides the item.
     facts = _facts(session, client.id, schedule.week_start(day), day)
     items = []
@@ -451,14 +482,16 @@ def plan_for_day(session: Db, client: User, day: date) -> dict[str, Any]:
 def adherence_table(
     session: Db, link: CareLink, *, weeks: int, clock: Clock = utcnow
 ) -> dict[str, Any]:
-    """Expected and done per prescription of this therapist per ISO week of the client's."""
+    """Expected and done per prescription of this therapist per ISO week of the client's.
+    Done counts only practices the link lets the therapist see (`visible_from`)."""
     today = today_for(link.client, clock)
     mondays = schedule.weeks_ending(today, weeks)
     prescriptions = _client_terms(session, link.client_id)
-    terms = [_term(p) for p in prescriptions.values()]
+    terms = [_term(p, link.client) for p in prescriptions.values()]
     facts = _facts(session, link.client_id, mondays[0], mondays[-1] + timedelta(days=6))
+    visible = {fact.id for fact in facts if can_see(link, fact.started_at)}
     table = []
-    for row in schedule.adherence(terms, facts, mondays):
+    for row in schedule.adherence(terms, facts, mondays, counted=visible):
         prescription = prescriptions[row.prescription_id]  # type: ignore[index]
         if prescription.therapist_id != link.therapist_id:
             continue  # another therapist's prescription is not this one's to see
@@ -504,8 +537,9 @@ def _recent(
     today: date,
     days: int,
 ) -> dict[str, int]:
+    """Done counts only practices the therapist may see."""
     first = today - timedelta(days=days - 1)
-    terms = [_term(p) for p in prescriptions.values()]
+    terms = [_term(p, link.client) for p in prescriptions.values()]
     window = [first + timedelta(days=n) for n in range(days)]
     mine = {p.id for p in prescriptions.values() if p.therapist_id == link.therapist_id}
     expected = 0
@@ -517,10 +551,10 @@ def _recent(
         else:
             active = sum(schedule.active_on(term, day) for day in window)
             expected += -(-(term.schedule.per_week or 0) * active // 7)
-    day_of = {fact.id: fact.day for fact in facts}
+    shown = {fact.id: fact.day for fact in facts if can_see(link, fact.started_at)}
     done = sum(
         1
         for practice_id, term_id in schedule.assign(terms, facts).items()
-        if term_id in mine and first <= day_of[practice_id] <= today
+        if term_id in mine and practice_id in shown and first <= shown[practice_id] <= today
     )
     return {"expected": expected, "done": done}

@@ -28,7 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from api.models import Exercise, Practice, Prescription, User
 from api.models.base import UTCDateTime, utcnow
-from api.services import Db
+from api.services import FIRST_DAY, LAST_DAY, Db
 from api.services.errors import NotFound, ServiceError
 from api.services.stats import practice_day
 
@@ -342,8 +342,8 @@ class Cursor:
             padded = token + "=" * (-len(token) % 4)
             started, pid = json.loads(base64.urlsafe_b64decode(padded.encode()))
             when = datetime.fromisoformat(started)
-            if when.tzinfo is None:
-                raise ValueError("naive")
+            if when.tzinfo is None or not FIRST_DAY <= when.date() <= LAST_DAY:
+                raise ValueError("naive or out of range")
             return cls(when, uuid.UUID(pid))
         except (ValueError, TypeError, binascii.Error, UnicodeError):
             raise PracticeRejected(
@@ -367,8 +367,10 @@ def list_practices(
     exercise: str | None = None,
     first_day: date | None = None,
     last_day: date | None = None,
+    started_from: datetime | None = None,
 ) -> Page:
-    """Newest first by started_at (then id). Days are the client's days, as in the stats."""
+    """Newest first by started_at (then id). Days are the client's days, as in the stats;
+    `started_from` leaves out practices that started earlier (a therapist's window)."""
     if first_day and last_day and first_day > last_day:
         raise PracticeRejected(
             "'from' is after 'to'; give the earlier day first.",
@@ -384,6 +386,8 @@ def list_practices(
         query = query.where(Practice.local_day >= first_day)
     if last_day is not None:
         query = query.where(Practice.local_day <= last_day)
+    if started_from is not None:
+        query = query.where(Practice.started_at >= started_from)
     if cursor is not None:
         after = Cursor.decode(cursor)
         # A row-value comparison, so PostgreSQL seeks the (user_id, started_at, id) index.

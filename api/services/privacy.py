@@ -100,6 +100,7 @@ def export_account(session: Db, user: User, *, clock: Clock = utcnow) -> dict[st
                 ),
                 "share_mood": link.share_mood,
                 "share_notes": link.share_notes,
+                "share_history": link.share_history,
                 "created_at": _iso(link.created_at),
                 "revoked_at": _iso(link.revoked_at),
             }

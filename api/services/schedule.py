@@ -8,14 +8,26 @@ Adherence rule. Days are the client's days (in their time zone, each beginning a
 start, 03:00 by default); weeks are ISO weeks of those days, Monday to Sunday.
 
 - Active. A prescription is active from its start date to its end date, both included; with
-  no end date it goes on. Ending one (by the therapist, or because the client revoked the
-  link) sets its end date to the day it ended.
+  no end date it goes on. A start date earlier than the day it was written (in the client's
+  time zone) takes effect on the day it was written: no day before it expects anything, as
+  nothing done then could count for it. Ending one (by the therapist, or because the client
+  revoked the link) sets its end date to the day it ended.
 - Expected. A days-schedule expects one practice on each listed weekday of the week on which
   it is active. A per-week schedule of n expects n in a week it is active all seven days, and
   ceil(n × active days ÷ 7) in a partial first or last week (per_week 3 starting on a
   Thursday: ceil(3 × 4 ÷ 7) = 2). A week in which it is not active expects 0.
-- Done. A practice counts towards the prescription it names when that prescription is for
-  the same exercise and active on the practice's day. Such a practice always counts, even
+- Which practices may count. A practice may count for a prescription only when it is of the
+  prescribed exercise, falls on a day the prescription is active (the client's day, so "at
+  or after the start date" is read in the client's time zone), started no earlier than the
+  moment the prescription was written (a practice done before the therapist asked for it
+  was not done for it, even when the start date is earlier), and, when a length is
+  prescribed, lasted at least 80 % of it (4 of 5 minutes; a 3-minute practice does not do a
+  5-minute prescription). Any length counts when none is prescribed. The 80 % allows for
+  starting a little late or stopping during the closing bell, while the shorter variant of
+  an exercise (3 against 5, 5 against 10 minutes) never passes for the longer one. Whether
+  the client marked the practice completed does not matter; how long it lasted does.
+- Done. A practice counts towards the prescription it names when it may count for it (as
+  above). Such a practice always counts, even
   beyond what was expected (the client said it was for that prescription), so done exceeds
   expected only through named practices. Any other practice (naming none, or one it cannot
   count for) counts towards a prescription of the same exercise that is due that day and
@@ -38,9 +50,10 @@ the client (ended ones too) and filter the results for display afterwards.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from fractions import Fraction
 from uuid import UUID
 
 Id = UUID | int | str
@@ -51,6 +64,8 @@ _NAMES_HINT = ", ".join(DAY_NAMES)
 MAX_PER_WEEK = 21
 _PER_WEEK_RANGE = f"'per_week' must be a whole number from 1 to {MAX_PER_WEEK}"
 WEEK = timedelta(days=7)
+# A practice counts for a prescription with a length when it lasted at least this share of it.
+LENGTH_SHARE = Fraction(4, 5)
 
 
 # --- schedules and the facts the caller supplies --------------------------------------------
@@ -108,7 +123,9 @@ class Schedule:
 class PrescriptionTerm:
     """A prescription's schedule and dates. `end_date` is included; None means open-ended.
     An end before the start (ended before it began) is simply never active. `created_at`
-    orders prescriptions for tie-breaks (then `id`)."""
+    orders prescriptions for tie-breaks (then `id`); no practice started before it counts.
+    `written_on` is the client's day of `created_at`: a start date before it takes effect on
+    it. `length_minutes` None means any length will do."""
 
     id: Id
     exercise_id: int
@@ -116,16 +133,27 @@ class PrescriptionTerm:
     start_date: date
     end_date: date | None
     created_at: datetime
+    length_minutes: int | None = None
+    written_on: date | None = None
+
+    @property
+    def first_day(self) -> date:
+        """The first day it is active: its start date, or the day it was written if later."""
+        if self.written_on is None:
+            return self.start_date
+        return max(self.start_date, self.written_on)
 
 
 @dataclass(frozen=True)
 class PracticeFact:
-    """A recorded practice; `day` is its practice day (`practice_day`)."""
+    """A recorded practice; `day` is its practice day (`practice_day` of `started_at`)."""
 
     id: Id
     exercise_id: int
     prescription_id: Id | None
     day: date
+    started_at: datetime
+    duration_seconds: int
 
 
 @dataclass(frozen=True)
@@ -155,16 +183,24 @@ def week_start(day: date) -> date:
     return day - timedelta(days=day.isoweekday() - 1)
 
 
+def week_days(monday: date) -> list[date]:
+    """Monday to Sunday of the week starting `monday`; the calendar's last week (9999-12-27 to
+    date.max, a Friday) ends early rather than overflowing. The API accepts no such dates, but
+    a pure function should not fall over on them."""
+    return [monday + timedelta(days=n) for n in range(min(7, (date.max - monday).days + 1))]
+
+
 def weeks_ending(today: date, n: int) -> list[date]:
     """The Mondays of the `n` weeks ending with this one, oldest first."""
     if n < 0:
         raise ValueError("the number of weeks cannot be negative")
     this_week = week_start(today)
+    n = min(n, (this_week - date.min).days // 7 + 1)  # no week before the calendar's first
     return [this_week - WEEK * back for back in range(n - 1, -1, -1)]
 
 
 def active_on(term: PrescriptionTerm, day: date) -> bool:
-    return term.start_date <= day and (term.end_date is None or day <= term.end_date)
+    return term.first_day <= day and (term.end_date is None or day <= term.end_date)
 
 
 def is_due(term: PrescriptionTerm, day: date) -> bool:
@@ -178,8 +214,8 @@ def is_due(term: PrescriptionTerm, day: date) -> bool:
 
 
 def _active_days_in_week(term: PrescriptionTerm, monday: date) -> int:
-    first = max(monday, term.start_date)
-    last = monday + timedelta(days=6)
+    first = max(monday, term.first_day)
+    last = week_days(monday)[-1]
     if term.end_date is not None:
         last = min(last, term.end_date)
     return max((last - first).days + 1, 0)
@@ -195,7 +231,7 @@ def expected_in_week(term: PrescriptionTerm, monday: date) -> int:
     _require_monday(monday)
     days = term.schedule.days
     if days is not None:
-        return sum(is_due(term, monday + timedelta(days=d - 1)) for d in days)
+        return sum(is_due(term, day) for day in week_days(monday) if day.isoweekday() in days)
     per_week = term.schedule.per_week or 0
     return -(-per_week * _active_days_in_week(term, monday) // 7)
 
@@ -206,6 +242,27 @@ def _require_monday(day: date) -> None:
 
 
 # --- counting -------------------------------------------------------------------------------
+
+
+def long_enough(term: PrescriptionTerm, duration_seconds: int) -> bool:
+    """At least LENGTH_SHARE of the prescribed length, when a length is prescribed."""
+    if term.length_minutes is None:
+        return True
+    return duration_seconds * LENGTH_SHARE.denominator >= (
+        term.length_minutes * 60 * LENGTH_SHARE.numerator
+    )
+
+
+def can_count(term: PrescriptionTerm, practice: PracticeFact) -> bool:
+    """Whether the practice may count for the term at all (quota aside): the same exercise,
+    on a day the term is active, started no earlier than the term was written, and long
+    enough."""
+    return (
+        term.exercise_id == practice.exercise_id
+        and active_on(term, practice.day)
+        and practice.started_at >= term.created_at
+        and long_enough(term, practice.duration_seconds)
+    )
 
 
 def _term_order(term: PrescriptionTerm) -> tuple[datetime, str]:
@@ -228,9 +285,7 @@ def _named_term(
     if practice.prescription_id is None:
         return None
     term = terms.get(practice.prescription_id)
-    if term is None or term.exercise_id != practice.exercise_id:
-        return None
-    return term if active_on(term, practice.day) else None
+    return term if term is not None and can_count(term, practice) else None
 
 
 def assign(terms: Iterable[PrescriptionTerm], practices: Iterable[PracticeFact]) -> dict[Id, Id]:
@@ -260,7 +315,7 @@ def assign(terms: Iterable[PrescriptionTerm], practices: Iterable[PracticeFact])
     def unnamed_taker(practice: PracticeFact) -> PrescriptionTerm | None:
         for term in ordered_terms:
             if (
-                term.exercise_id == practice.exercise_id
+                can_count(term, practice)
                 and is_due(term, practice.day)
                 and has_room(term, practice.day)
             ):
@@ -313,10 +368,13 @@ def adherence(
     terms: Iterable[PrescriptionTerm],
     practices: Iterable[PracticeFact],
     mondays: Sequence[date],
+    *,
+    counted: Container[Id] | None = None,
 ) -> list[TermAdherence]:
     """Expected and done for each prescription (in the order they were made) in each of the
     weeks starting on `mondays` (kept in the order given). Done counts the practices `assign`
-    gives the prescription whose day falls in that week."""
+    gives the prescription whose day falls in that week; with `counted`, only those of them
+    whose ids it holds (what a viewer may see; the assignment still uses every practice)."""
     for monday in mondays:
         _require_monday(monday)
     terms = sorted(_by_id(terms).values(), key=_term_order)
@@ -325,6 +383,7 @@ def adherence(
     done: Counter[tuple[Id, date]] = Counter(
         (term_id, week_start(days_of[practice_id]))
         for practice_id, term_id in assign(terms, practices).items()
+        if counted is None or practice_id in counted
     )
     return [
         TermAdherence(

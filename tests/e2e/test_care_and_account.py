@@ -40,7 +40,7 @@ def test_a_client_links_with_a_therapist_limits_sharing_and_ends_it(phone, app, 
     page.get_by_role("button", name="Connect").click()
     page.get_by_role("heading", name="Dr. Okafor").wait_for()
     link = the_link(app)
-    assert (link.share_mood, link.share_notes) == (True, False)
+    assert (link.share_mood, link.share_notes, link.share_history) == (True, False, False)
 
     client_id = user_id(app, email)
     assert (
@@ -53,9 +53,11 @@ def test_a_client_links_with_a_therapist_limits_sharing_and_ends_it(phone, app, 
 
     card = page.get_by_role("listitem").filter(has=page.get_by_role("heading", name="Dr. Okafor"))
     card.get_by_label("My mood ratings").uncheck()
+    card.get_by_label("Share my earlier practices").check()
     card.get_by_role("button", name="Save changes").click()
-    page.get_by_text("Saved. This applies from now on.").wait_for()
-    assert the_link(app).share_mood is False
+    page.get_by_text("Saved. This applies at once to everything they can see.").wait_for()
+    link = the_link(app)
+    assert (link.share_mood, link.share_history) == (False, True)
 
     card.get_by_role("button", name="End link").click()
     page.get_by_role("button", name="Yes, end the link").click()

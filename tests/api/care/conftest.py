@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pytest
 
 from api.models import Role
+from tests.api.practices.conftest import FrozenClock
 
 
 @dataclass
@@ -32,14 +34,16 @@ def invite(client, therapist):
 
 @pytest.fixture
 def link(client, invite):
-    """`link(person, share_mood=True, share_notes=False, by=therapist)` accepts an invitation."""
+    """`link(person, share_mood=True, share_notes=False, share_history=None, by=therapist)`
+    accepts an invitation (share_history None: left out of the body, so the default)."""
 
-    def accept(person, *, share_mood=True, share_notes=False, by=None):
+    def accept(person, *, share_mood=True, share_notes=False, share_history=None, by=None):
         code = invite(by)
+        body = {"share_mood": share_mood, "share_notes": share_notes}
+        if share_history is not None:
+            body["share_history"] = share_history
         response = client.post(
-            f"/api/v1/invitations/{code}/accept",
-            json={"share_mood": share_mood, "share_notes": share_notes},
-            headers=person.headers,
+            f"/api/v1/invitations/{code}/accept", json=body, headers=person.headers
         )
         assert response.status_code == 201, response.json
         return response.json
@@ -51,6 +55,16 @@ def link(client, invite):
 def linked(client_user, therapist, link):
     link(client_user)
     return Pair(therapist, client_user)
+
+
+@pytest.fixture
+def clock(app):
+    """The server's clock, stopped at noon UTC on Wednesday 2026-11-18; move it with
+    `clock.now = ...` (links, prescriptions and practices take their times from it)."""
+    frozen = FrozenClock(datetime(2026, 11, 18, 12, 0, tzinfo=UTC))
+    app.extensions["interlude.clock"] = frozen
+    yield frozen
+    app.extensions.pop("interlude.clock", None)
 
 
 @pytest.fixture

@@ -494,7 +494,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("PATCH", "/api/v1/me/therapists/<uuid:therapist_id>"): Row(
         clients_only(self=200, other_client=404),
         "/api/v1/me/therapists/{therapist_id}",
-        lambda w, a: {"json": {"share_notes": False}},
+        lambda w, a: {"json": {"share_notes": False, "share_history": True}},
     ),
     ("DELETE", "/api/v1/me/therapists/<uuid:therapist_id>"): Row(
         clients_only(self=204, other_client=404), "/api/v1/me/therapists/{therapist_id}"
@@ -666,3 +666,63 @@ def test_a_draft_exercise_is_not_found_for_anyone_but_editors(
         for actor in ACTORS
     }
     assert statuses == {**everyone(404), "editor": 200, "admin": 200}
+
+
+# --- the window: a therapist sees practices from the link on, unless history is shared ------
+# In the world, the client's practice started two hours before they linked with anyone.
+
+THERAPIST_READS = sorted(
+    [
+        key
+        for key, row in MATRIX.items()
+        if key[0] == "GET" and row.expect["linked_therapist"] == 200 and row.expect["self"] == 403
+    ]
+    + [("GET", "/api/v1/me/export")]
+)
+
+
+def test_the_window_covers_every_therapist_read():
+    assert {rule for _, rule in THERAPIST_READS} >= {
+        "/api/v1/clients",
+        "/api/v1/clients/<uuid:client_id>",
+        "/api/v1/clients/<uuid:client_id>/practices",
+        "/api/v1/clients/<uuid:client_id>/adherence",
+        "/api/v1/clients/<uuid:client_id>/prescriptions",
+        "/api/v1/me/export",
+    }
+
+
+def test_no_therapist_read_shows_a_practice_from_before_the_link_unless_history_is_shared(
+    app, client, make_user, make_exercise
+):
+    world = build_world(app, client, make_user, make_exercise)
+    started = world.practice_body["started_at"][:19]
+    traces = {"id": world.practice_id, "started_at": started, "note": SELF_NOTE}
+
+    def shown() -> dict[str, list[str]]:
+        found = {}
+        for method, rule in THERAPIST_READS:
+            response = call(client, world, "linked_therapist", method, MATRIX[(method, rule)])
+            assert response.status_code == 200, (rule, response.get_json())
+            text = response.get_data(as_text=True)
+            found[rule] = [name for name, trace in traces.items() if trace in text]
+        return found
+
+    assert shown() == {rule: [] for _, rule in THERAPIST_READS}
+    therapist_id = world.people["linked_therapist"].id
+    shared = client.patch(
+        f"{API}/me/therapists/{therapist_id}",
+        json={"share_history": True},
+        headers=world.headers("self"),
+    )
+    assert shared.status_code == 200 and shared.json["share_history"] is True
+    after = shown()
+    assert after[f"{API}/clients/<uuid:client_id>/practices"] == ["id", "started_at", "note"]
+    assert after[f"{API}/clients/<uuid:client_id>"] == ["started_at"]  # its last practice
+    assert after[f"{API}/clients"] == ["started_at"]
+    # It started before the prescription was written, so it is not done for it (item 9).
+    adherence = client.get(
+        f"{API}/clients/{world.people['self'].id}/adherence?weeks=2",
+        headers=world.headers("linked_therapist"),
+    ).json
+    assert all(w["done"] == 0 for p in adherence["prescriptions"] for w in p["weeks"])

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime
 
 import pytest
 
 from api.models import Role
+from tests.api.care.conftest import Pair
 
 
 @pytest.fixture
-def fixed_today(app):
+def fixed_today(clock):
     """The server clock at noon UTC on Wednesday 2026-11-18."""
-    app.extensions["interlude.clock"] = lambda: datetime(2026, 11, 18, 12, 0, tzinfo=UTC)
-    yield date(2026, 11, 18)
-    app.extensions.pop("interlude.clock", None)
+    return date(2026, 11, 18)
 
 
 def prescribe(client, linked, **body):
@@ -125,8 +125,6 @@ def test_revoking_the_link_ends_that_therapists_prescriptions(
 
 
 def record(client, person, started_at, exercise="box-breathing", prescription_id=None):
-    import uuid
-
     body = {
         "exercise": exercise,
         "started_at": started_at,
@@ -146,8 +144,6 @@ def test_a_practice_may_name_the_clients_own_prescription_only(
     created = prescribe(client, linked).json
     record(client, linked.client, "2026-11-18T09:00:00+00:00", prescription_id=created["id"])
     other = make_user(Role.CLIENT)
-    import uuid
-
     response = client.put(
         f"/api/v1/me/practices/{uuid.uuid4()}",
         json={
@@ -174,7 +170,7 @@ def test_the_plan_shows_what_is_due_and_done(client, linked, exercises, fixed_to
         (weekly["id"], False),
         (daily["id"], False),
     ]
-    record(client, linked.client, "2026-11-18T09:00:00+00:00")  # box breathing today
+    record(client, linked.client, "2026-11-18T12:00:00+00:00")  # box breathing, as prescribed
     plan = client.get("/api/v1/me/plan?date=2026-11-18", headers=linked.client.headers).json
     assert [i["done"] for i in plan["items"]] == [False, True]
     thursday = client.get("/api/v1/me/plan?date=2026-11-19", headers=linked.client.headers).json
@@ -194,8 +190,12 @@ def test_a_bad_plan_date_is_422(client, linked):
     assert response.status_code == 422
 
 
-def test_adherence_counts_per_week(client, linked, exercises, fixed_today):
+def test_adherence_counts_per_week(client, clock, exercises, therapist, client_user, link):
+    clock.now = datetime(2026, 11, 9, 8, 0, tzinfo=UTC)  # linked and prescribed on Monday 9th
+    link(client_user)
+    linked = Pair(therapist, client_user)
     prescribe(client, linked, start_date="2026-11-09")  # mon/wed/fri from Monday 9th
+    clock.now = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)
     record(client, linked.client, "2026-11-09T10:00:00+00:00")
     record(client, linked.client, "2026-11-13T10:00:00+00:00")
     record(client, linked.client, "2026-11-18T10:00:00+00:00")
@@ -207,6 +207,72 @@ def test_adherence_counts_per_week(client, linked, exercises, fixed_today):
     assert body["weeks"] == ["2026-11-02", "2026-11-09", "2026-11-16"]
     (row,) = body["prescriptions"]
     assert [(w["expected"], w["done"]) for w in row["weeks"]] == [(0, 0), (3, 2), (3, 1)]
+
+
+# Which practices count (issue 10, item 9): a 3-minute practice recorded before a 5-minute
+# prescription was written marked it done.
+
+
+def plan_done(client, person, day="2026-11-18"):
+    plan = client.get(f"/api/v1/me/plan?date={day}", headers=person.headers).json
+    return [item["done"] for item in plan["items"]]
+
+
+def test_a_practice_from_before_the_prescription_was_written_does_not_do_it(
+    client, linked, exercises, fixed_today
+):
+    record(client, linked.client, "2026-11-18T09:00:00+00:00")  # this morning
+    created = prescribe(client, linked, length_minutes=5).json  # written at noon, for today
+    assert plan_done(client, linked.client) == [False]
+    record(client, linked.client, "2026-11-18T11:59:00+00:00", prescription_id=created["id"])
+    assert plan_done(client, linked.client) == [False]  # naming it does not change that
+    record(client, linked.client, "2026-11-18T12:00:00+00:00")
+    assert plan_done(client, linked.client) == [True]
+
+
+@pytest.mark.parametrize(
+    ("seconds", "done"), [(180, False), (239, False), (240, True), (300, True)]
+)
+def test_a_practice_counts_for_a_length_when_it_lasted_80_percent_of_it(
+    client, fixed_today, linked, exercises, seconds, done
+):
+    created = prescribe(client, linked, length_minutes=5).json
+    body = {
+        "exercise": "box-breathing",
+        "length_minutes": 3,
+        "prescription_id": created["id"],
+        "started_at": "2026-11-18T12:00:00+00:00",
+        "duration_seconds": seconds,
+        "completed": True,
+    }
+    put = client.put(
+        f"/api/v1/me/practices/{uuid.uuid4()}", json=body, headers=linked.client.headers
+    )
+    assert put.status_code == 201
+    assert plan_done(client, linked.client) == [done]
+    adherence = client.get(
+        f"/api/v1/clients/{linked.client.id}/adherence?weeks=1", headers=linked.therapist.headers
+    ).json
+    assert adherence["prescriptions"][0]["weeks"][0]["done"] == int(done)
+
+
+def test_a_backdated_prescription_expects_nothing_before_it_was_written(
+    client, fixed_today, linked, exercises
+):
+    prescribe(client, linked, start_date="2026-11-09")  # mon/wed/fri, written Wednesday 18th
+    response = client.get(
+        f"/api/v1/clients/{linked.client.id}/adherence?weeks=2", headers=linked.therapist.headers
+    )
+    (row,) = response.json["prescriptions"]
+    assert [(w["expected"], w["done"]) for w in row["weeks"]] == [(0, 0), (2, 0)]  # Wed, Fri
+
+
+def test_the_rule_is_in_the_spec(client):
+    spec = client.get("/api/openapi.json").json
+    plan = spec["paths"]["/api/v1/me/plan"]["get"]["description"]
+    adherence = spec["paths"]["/api/v1/clients/{client_id}/adherence"]["get"]["description"]
+    for text in (plan, adherence):
+        assert "80 %" in text and "written" in text
 
 
 @pytest.mark.parametrize("weeks", ["0", "53", "many"])

@@ -4,16 +4,20 @@ written in the client's access log."""
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 
 from api.models import Role
 
+LINKED_AT = "2026-11-18T12:00:00+00:00"  # the clock when the `linked` fixture links
+
 
 def record(client, person, **overrides):
+    """A practice; by default it starts the moment the link was made (so the therapist sees it)."""
     body = {
         "exercise": "box-breathing",
-        "started_at": "2026-11-18T09:00:00+00:00",
+        "started_at": LINKED_AT,
         "duration_seconds": 300,
         "completed": True,
         "mood_before": 3,
@@ -28,12 +32,8 @@ def record(client, person, **overrides):
 
 
 @pytest.fixture(autouse=True)
-def clock(app):
-    from datetime import UTC, datetime
-
-    app.extensions["interlude.clock"] = lambda: datetime(2026, 11, 18, 12, 0, tzinfo=UTC)
-    yield
-    app.extensions.pop("interlude.clock", None)
+def _frozen(clock):
+    """Every test here runs at noon UTC on Wednesday 2026-11-18 (`clock`)."""
 
 
 def client_practices(client, linked):
@@ -50,7 +50,7 @@ def test_clients_lists_linked_clients_with_last_practice(client, linked, exercis
     assert response.status_code == 200
     (one,) = response.json
     assert one["id"] == linked.client.id
-    assert one["last_practice_at"].startswith("2026-11-18T09:00:00")
+    assert one["last_practice_at"].startswith("2026-11-18T12:00:00")
     assert one["adherence_7d"] == {"expected": 0, "done": 0}
     assert "email" not in one
 
@@ -64,21 +64,22 @@ def test_seven_day_adherence_counts_this_therapists_prescriptions(client, linked
     )  # fmt: skip
     record(client, linked.client)  # Wednesday 18th
     body = client.get(f"/api/v1/clients/{linked.client.id}", headers=linked.therapist.headers)
-    # The 7 days ending Wednesday 18th: Fri 13, Mon 16, Wed 18 are due.
-    assert body.json["adherence_7d"] == {"expected": 3, "done": 1}
+    # Dated from the 1st but written on Wednesday 18th: of Fri 13, Mon 16 and Wed 18 in the
+    # 7 days ending today, only Wednesday is due (nothing before could have counted).
+    assert body.json["adherence_7d"] == {"expected": 1, "done": 1}
 
 
 def test_mood_and_notes_shared(client, make_user, therapist, link, exercises):
     person = make_user(Role.CLIENT)
     link(person, share_mood=True, share_notes=True)
+    record(client, person, share_note=False, note="Private.", started_at="2026-11-18T12:03:00Z")
     record(client, person)
-    record(client, person, share_note=False, note="Private.", started_at="2026-11-17T09:00:00Z")
     items = client.get(f"/api/v1/clients/{person.id}/practices", headers=therapist.headers).json[
         "items"
     ]
     assert [(i["mood_before"], i["mood_after"], i["note"]) for i in items] == [
-        (3, 6, "Felt calmer after."),
         (3, 6, None),  # the client kept this note to themselves
+        (3, 6, "Felt calmer after."),
     ]
 
 
@@ -149,6 +150,7 @@ def test_the_export_holds_the_clients_data(client, linked, exercises):
     assert body["account"]["email"] == linked.client.email
     assert [p["note"] for p in body["practices"]] == ["Felt calmer after."]
     assert [link["therapist_name"] for link in body["links"]] == ["Dr. Rivera"]
+    assert [link["share_history"] for link in body["links"]] == [False]
     assert [e["what"] for e in body["access_log"]] == ["summary"]
     assert export.headers["Cache-Control"] == "no-store"
 
@@ -176,3 +178,107 @@ def test_a_therapist_who_erases_their_account_ends_their_prescriptions(client, l
     assert prescription["therapist"] is None
     plan = client.get("/api/v1/me/plan?date=2026-11-19", headers=linked.client.headers).json
     assert plan["items"] == []
+
+
+# --- the window: what a therapist sees of the time before the link (issue 10, item 7) -------
+# The `linked` fixture links at noon on the 18th without share_history. Practices recorded
+# after that (a phone syncing late) may have started earlier.
+
+
+def started(client, linked):
+    return [item["started_at"][:16] for item in client_practices(client, linked)]
+
+
+def share(client, linked, **sharing):
+    response = client.patch(
+        f"/api/v1/me/therapists/{linked.therapist.id}", json=sharing, headers=linked.client.headers
+    )
+    assert response.status_code == 200, response.json
+    return response.json
+
+
+def test_a_new_therapist_sees_only_practices_from_the_moment_of_the_link(client, linked, exercises):
+    record(client, linked.client, started_at="2026-11-17T09:00:00Z")  # the day before
+    record(client, linked.client, started_at="2026-11-18T11:59:59Z")  # a second before
+    record(client, linked.client)  # the moment of the link
+    assert started(client, linked) == ["2026-11-18T12:00"]
+    (me,) = client.get("/api/v1/me/therapists", headers=linked.client.headers).json
+    assert me["share_history"] is False
+
+
+def test_with_share_history_the_therapist_sees_earlier_practices_too(
+    client, make_user, therapist, link, exercises
+):
+    person = make_user(Role.CLIENT)
+    made = link(person, share_history=True)
+    assert made["share_history"] is True
+    record(client, person, started_at="2026-11-17T09:00:00Z")
+    items = client.get(f"/api/v1/clients/{person.id}/practices", headers=therapist.headers).json
+    assert [i["started_at"][:10] for i in items["items"]] == ["2026-11-17"]
+
+
+def test_sharing_history_later_reveals_earlier_practices_and_unsharing_hides_them(
+    client, linked, exercises
+):
+    record(client, linked.client, started_at="2026-11-17T09:00:00Z")
+    record(client, linked.client)
+    assert share(client, linked, share_history=True)["share_history"] is True
+    assert started(client, linked) == ["2026-11-18T12:00", "2026-11-17T09:00"]
+    share(client, linked, share_history=False)
+    assert started(client, linked) == ["2026-11-18T12:00"]
+
+
+def test_mood_and_notes_sharing_apply_to_earlier_practices_as_well(client, linked, exercises):
+    record(client, linked.client, started_at="2026-11-17T09:00:00Z")
+    share(client, linked, share_history=True, share_notes=True)
+    (item,) = client_practices(client, linked)
+    assert (item["mood_after"], item["note"]) == (6, "Felt calmer after.")
+    share(client, linked, share_mood=False, share_notes=False)
+    (item,) = client_practices(client, linked)
+    assert (item["mood_after"], item["note"]) == (None, None)
+
+
+def test_the_last_practice_is_the_last_one_the_therapist_may_see(client, linked, exercises):
+    record(client, linked.client, started_at="2026-11-17T09:00:00Z")
+    summary = client.get(f"/api/v1/clients/{linked.client.id}", headers=linked.therapist.headers)
+    assert summary.json["last_practice_at"] is None
+    assert summary.json["share_history"] is False
+    (listed,) = client.get("/api/v1/clients", headers=linked.therapist.headers).json
+    assert listed["last_practice_at"] is None
+    share(client, linked, share_history=True)
+    summary = client.get(f"/api/v1/clients/{linked.client.id}", headers=linked.therapist.headers)
+    assert summary.json["last_practice_at"].startswith("2026-11-17T09:00")
+
+
+def test_after_linking_again_adherence_counts_only_what_the_new_link_shows(
+    client, clock, therapist, client_user, link, exercises
+):
+    """Linked on Monday the 16th, a prescription, a practice; the client ends the link and
+    links again on Wednesday without sharing history: the Monday practice stays hidden."""
+    clock.now = datetime(2026, 11, 16, 8, 0, tzinfo=UTC)
+    link(client_user)
+    client.post(
+        f"/api/v1/clients/{client_user.id}/prescriptions",
+        json={"exercise": "box-breathing", "schedule": {"per_week": 3}, "start_date": "2026-11-16"},
+        headers=therapist.headers,
+    )
+    clock.now = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
+    record(client, client_user, started_at="2026-11-16T09:00:00Z")
+    client.delete(f"/api/v1/me/therapists/{therapist.id}", headers=client_user.headers)
+    clock.now = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)
+    link(client_user)
+
+    def done():
+        adherence = client.get(
+            f"/api/v1/clients/{client_user.id}/adherence?weeks=1", headers=therapist.headers
+        ).json
+        summary = client.get(f"/api/v1/clients/{client_user.id}", headers=therapist.headers).json
+        return [w["done"] for w in adherence["prescriptions"][0]["weeks"]], summary["adherence_7d"]
+
+    assert done() == ([0], {"expected": 1, "done": 0})
+    client.patch(
+        f"/api/v1/me/therapists/{therapist.id}",
+        json={"share_history": True},
+        headers=client_user.headers,
+    )
+    assert done() == ([1], {"expected": 1, "done": 1})

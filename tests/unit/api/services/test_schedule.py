@@ -47,16 +47,27 @@ def term(
     end: date | None = None,
     exercise: int = BREATHING,
     made: int = 0,
+    created_at: datetime | None = None,
+    minutes: int | None = None,
+    written_on: date | None = None,
 ) -> PrescriptionTerm:
     schedule = Schedule(days=frozenset(days), per_week=None) if days else Schedule(None, per_week)
-    created_at = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(hours=made)
-    return PrescriptionTerm(id, exercise, schedule, start, end, created_at)
+    created_at = created_at or datetime(2026, 1, 1, tzinfo=UTC) + timedelta(hours=made)
+    return PrescriptionTerm(id, exercise, schedule, start, end, created_at, minutes, written_on)
 
 
 def practice(
-    id: Id, day: date, *, exercise: int = BREATHING, named: Id | None = None
+    id: Id,
+    day: date,
+    *,
+    exercise: int = BREATHING,
+    named: Id | None = None,
+    at: datetime | None = None,
+    seconds: int = 600,
 ) -> PracticeFact:
-    return PracticeFact(id, exercise, named, day)
+    """A practice on `day` (by default it started at noon UTC that day) lasting `seconds`."""
+    started_at = at or datetime.combine(day, time(12), UTC)
+    return PracticeFact(id, exercise, named, day, started_at, seconds)
 
 
 def table(
@@ -319,6 +330,71 @@ def test_a_practice_naming_an_ended_prescription_counts_for_its_successor() -> N
 def test_a_practice_naming_an_unknown_prescription_counts_like_an_unnamed_one() -> None:
     rx = term(days={WED})
     assert assign([rx], [practice("p", march(4), named="gone")]) == {"p": "rx"}
+
+
+# What counts for a prescription (issue 10, item 9): a 3-minute practice recorded before a
+# 5-minute prescription was written marked it done. Written on Wednesday 4 March at 10:00 UTC,
+# starting that day; practices that day, named and unnamed.
+WRITTEN = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("started", "seconds", "minutes", "counts"),
+    [
+        (time(9, 59), 300, 5, False),  # before it was written, though on its start day
+        (time(10, 0), 300, 5, True),  # the moment it was written
+        (time(11, 0), 180, 5, False),  # the 3-minute variant for a 5-minute prescription
+        (time(11, 0), 239, 5, False),  # just under 80 %
+        (time(11, 0), 240, 5, True),  # 80 % of 5 minutes
+        (time(11, 0), 479, 10, False),
+        (time(11, 0), 480, 10, True),  # 80 % of 10 minutes
+        (time(11, 0), 144, 3, True),  # 80 % of 3 minutes
+        (time(11, 0), 3600, 5, True),  # longer always counts
+        (time(11, 0), 60, None, True),  # no length prescribed: any length
+        (time(9, 0), 60, None, False),  # ... but not before it was written
+    ],
+)
+@pytest.mark.parametrize("named", [None, "rx"])
+def test_a_practice_counts_if_started_once_written_and_long_enough(
+    started: time, seconds: int, minutes: int | None, counts: bool, named: Id | None
+) -> None:
+    rx = term(per_week=3, start=march(4), created_at=WRITTEN, minutes=minutes)
+    p = practice(
+        "p", march(4), named=named, at=datetime.combine(march(4), started, UTC), seconds=seconds
+    )
+    assert assign([rx], [p]) == ({"p": "rx"} if counts else {})
+    assert due_items([rx], [p], march(4)) == [PlanItem("rx", counts)]
+
+
+def test_a_backdated_start_takes_effect_on_the_day_it_was_written() -> None:
+    # Written on Wednesday with a start date of Monday: Monday's practice was not done for
+    # it, and Monday expects nothing (it could not have been done).
+    rx = term(days={MON, WED}, start=march(2), created_at=WRITTEN, written_on=march(4))
+    practices = [practice("mon", march(2)), practice("wed", march(4), at=WRITTEN)]
+    assert assign([rx], practices) == {"wed": "rx"}
+    assert table([rx], practices, march(2), 1) == {"rx": [(1, 1)]}
+    assert due_items([rx], practices, march(2)) == []
+    weekly = term("weekly", per_week=7, start=march(2), written_on=march(4))
+    assert expected_in_week(weekly, march(2)) == 5  # Wednesday to Sunday
+
+
+def test_a_start_date_after_the_day_it_was_written_is_kept() -> None:
+    rx = term(days={MON, WED}, start=march(9), written_on=march(4))
+    assert table([rx], [], march(2), 2) == {"rx": [(0, 0), (2, 0)]}
+
+
+def test_a_too_short_practice_leaves_the_day_for_a_long_enough_one() -> None:
+    rx = term(days={WED}, minutes=10)
+    short = practice("short", march(4), seconds=300, at=datetime(2026, 3, 4, 8, tzinfo=UTC))
+    full = practice("full", march(4), seconds=600, at=datetime(2026, 3, 4, 18, tzinfo=UTC))
+    assert assign([rx], [short, full]) == {"full": "rx"}
+
+
+def test_a_short_practice_counts_for_a_shorter_prescription_of_the_exercise() -> None:
+    # One prescription of 10 minutes, one of 3: a 5-minute practice is for the 3-minute one.
+    long = term("long", per_week=7, minutes=10)
+    short = term("short", per_week=7, minutes=3, made=1)
+    assert assign([long, short], [practice("p", march(4), seconds=300)]) == {"p": "short"}
 
 
 def test_unnamed_practices_count_once_per_listed_day() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -22,6 +22,7 @@ from api.services.schedule import (
     expected_in_week,
     is_due,
     week_start,
+    weeks_ending,
 )
 
 ORIGIN = date(2026, 3, 4)  # a Wednesday, so windows start mid-week
@@ -53,6 +54,7 @@ def term_lists(draw: st.DrawFn) -> list[PrescriptionTerm]:
                 start_date=day_at(start),
                 end_date=None if length is None else day_at(start + length),
                 created_at=datetime(2026, 1, 1, draw(st.integers(0, 2)), tzinfo=UTC),  # ties
+                length_minutes=draw(st.sampled_from([None, 3, 5, 10])),
             )
         )
     return terms
@@ -67,7 +69,9 @@ def cases(draw: st.DrawFn) -> tuple[list[PrescriptionTerm], list[PracticeFact]]:
             id=f"p{k}",
             exercise_id=draw(st.integers(1, 2)),
             prescription_id=draw(names),
-            day=day_at(draw(st.integers(-7, WINDOW))),
+            day=(day := day_at(draw(st.integers(-7, WINDOW)))),
+            started_at=datetime.combine(day, time(12), UTC),
+            duration_seconds=draw(st.integers(1, 1200)),
         )
         for k in range(draw(st.integers(0, 40)))
     ]
@@ -77,11 +81,19 @@ def cases(draw: st.DrawFn) -> tuple[list[PrescriptionTerm], list[PracticeFact]]:
 Case = tuple[list[PrescriptionTerm], list[PracticeFact]]
 
 
+def long_enough(practice: PracticeFact, term: PrescriptionTerm) -> bool:
+    """80 % of a prescribed length, in whole seconds: 4 minutes of 5, 8 of 10, 144 s of 3."""
+    minutes = term.length_minutes
+    return minutes is None or practice.duration_seconds >= minutes * 48
+
+
 def names_validly(practice: PracticeFact, term: PrescriptionTerm) -> bool:
     return (
         practice.prescription_id == term.id
         and practice.exercise_id == term.exercise_id
         and active_on(term, practice.day)
+        and practice.started_at >= term.created_at
+        and long_enough(practice, term)
     )
 
 
@@ -146,6 +158,8 @@ def test_a_practice_left_uncounted_found_every_due_prescription_already_satisfie
         for term in terms:
             if term.exercise_id != practice.exercise_id or not is_due(term, practice.day):
                 continue
+            if practice.started_at < term.created_at or not long_enough(practice, term):
+                continue  # it could never have counted for this one
             if term.schedule.days is not None:
                 assert practice.day in counted_days[term.id]
             else:
@@ -257,3 +271,40 @@ def test_a_per_week_item_leaves_the_plan_only_once_earlier_days_met_the_quota(
         if term.schedule.per_week is not None and active_on(term, day):
             met = counted_before[term.id] >= expected_in_week(term, monday)
             assert (term.id in listed) == (not met or term.id in counted_today)
+
+
+# --- the edges of the calendar --------------------------------------------------------------
+# The API accepts no date outside 2000..2099, but the rule itself must not overflow on
+# date.min or date.max (it did: `monday + 6 days` on 9999-12-27).
+
+
+@st.composite
+def extreme_terms(draw: st.DrawFn) -> PrescriptionTerm:
+    edges = st.one_of(
+        st.dates(),
+        st.sampled_from([date.min, date.max, date(9999, 12, 27), date(1, 1, 7)]),
+    )
+    start = draw(edges)
+    return PrescriptionTerm(
+        id="rx",
+        exercise_id=1,
+        schedule=draw(schedules),
+        start_date=start,
+        end_date=draw(st.one_of(st.none(), edges)),
+        created_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(extreme_terms(), st.one_of(st.dates(), st.just(date.max), st.just(date.min)))
+def test_the_rule_answers_on_any_day_of_the_calendar(term: PrescriptionTerm, day: date) -> None:
+    monday = week_start(day)
+    expected = expected_in_week(term, monday)
+    limit = len(term.schedule.days) if term.schedule.days else term.schedule.per_week
+    assert 0 <= expected <= (limit or 0)
+    started = datetime(2026, 1, 2, tzinfo=UTC)
+    practice = PracticeFact("p", 1, None, day, started_at=started, duration_seconds=60)
+    items = due_items([term], [practice], day)
+    assert all(item.prescription_id == "rx" for item in items)
+    (row,) = adherence([term], [practice], weeks_ending(day, 3))
+    assert sum(week.done for week in row.weeks) <= 1

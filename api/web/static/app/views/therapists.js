@@ -7,9 +7,11 @@ import {
 } from "../ui.js";
 
 // What a therapist may see, one labelled switch each (a new kind of sharing is one more line).
+// Without share_history they see only practices from the moment you connected.
 const SHARING = [
   ["share_mood", "My mood ratings"],
   ["share_notes", "Notes I choose to share"],
+  ["share_history", "Share my earlier practices (from before we connected)"],
 ];
 const WHAT = { summary: "your summary", practices: "your practices", adherence: "how your plan is going", prescriptions: "your plan", export: "an export" };
 
@@ -66,7 +68,7 @@ function linkCard(link, view) {
     await busy(form, async () => {
       try {
         await api.updateSharing(link.therapist.id, chosenSharing(form));
-        say(form, "Saved. This applies from now on.");
+        say(form, "Saved. This applies at once to everything they can see.");
       } catch (error) {
         say(form, error instanceof api.Offline ? "There is no connection just now." : error.message, "error");
       }
