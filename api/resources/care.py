@@ -35,7 +35,7 @@ from api.schemas.care import (
 )
 from api.schemas.practices import PracticeListQuerySchema
 from api.security import auth_required, current_user, documents
-from api.services import care, practices, schedule
+from api.services import adherence, care, practices, schedule
 from api.services.stats import today_for
 from api.transactions import writes
 
@@ -220,7 +220,7 @@ class ClientById(MethodView):
 def client_summaries(links: list[CareLink]) -> list[dict[str, Any]]:
     """The same few queries for one client or a page of them."""
     last = care.last_practice_at(db.session, links)
-    weeks = care.recent_adherence(db.session, links, days=7, clock=now)
+    weeks = adherence.recent_adherence(db.session, links, days=7, clock=now)
     return [client_body(link, last.get(link.client_id), weeks[link.client_id]) for link in links]
 
 
@@ -267,7 +267,7 @@ class ClientAdherence(MethodView):
         """Per prescription per week (Monday to Sunday in the client's time zone): expected
         and done"""
         link = care.therapist_link(db.session, current_user(), client_id)
-        body = care.adherence_table(db.session, link, weeks=args["weeks"], clock=now)
+        body = adherence.adherence_table(db.session, link, weeks=args["weeks"], clock=now)
         care.log_access(db.session, current_user(), [client_id], "adherence", clock=now)
         db.session.commit()
         return body
@@ -363,7 +363,7 @@ class MyPlan(MethodView):
         adherence operation."""
         me = current_user()
         day: date = args.get("date") or today_for(me, now)
-        return care.plan_for_day(db.session, me, day)
+        return adherence.plan_for_day(db.session, me, day)
 
 
 @blp.route("/me/access-log")

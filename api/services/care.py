@@ -8,9 +8,8 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, func, insert, or_, select, update
 
@@ -24,10 +23,9 @@ from api.models import (
     User,
 )
 from api.models.base import utcnow
-from api.services import Db, schedule
+from api.services import Db
 from api.services.accounts import Clock
 from api.services.errors import Conflict, Forbidden, Invalid, NotFound
-from api.services.stats import practice_day, today_for
 
 INVITATION_DAYS = 7
 NO_INVITATION = "This invitation code is not valid: it may be mistyped, used or expired."
@@ -375,186 +373,3 @@ def access_log(session: Db, client: User) -> Select[tuple[AccessLogEntry]]:
         .where(AccessLogEntry.client_id == client.id)
         .order_by(AccessLogEntry.at.desc(), AccessLogEntry.id.desc())
     )
-
-
-# --- plans and adherence -------------------------------------------------------------------
-
-
-def _client_terms(session: Db, client_id: uuid.UUID) -> dict[uuid.UUID, Prescription]:
-    """Every prescription of the client, ended ones and other therapists' too: a practice
-    may count once only, whoever prescribed it."""
-    return _terms_of_clients(session, [client_id])[client_id]
-
-
-def _terms_of_clients(
-    session: Db, client_ids: list[uuid.UUID]
-) -> dict[uuid.UUID, dict[uuid.UUID, Prescription]]:
-    """`_client_terms` for many clients in one query."""
-    terms: dict[uuid.UUID, dict[uuid.UUID, Prescription]] = {cid: {} for cid in client_ids}
-    for p in session.scalars(select(Prescription).where(Prescription.client_id.in_(client_ids))):
-        terms[p.client_id][p.id] = p  # type: ignore[index]
-    return terms
-
-
-def _term(prescription: Prescription, client: User) -> schedule.PrescriptionTerm:
-    zone = ZoneInfo(client.timezone)
-    return schedule.PrescriptionTerm(
-        id=prescription.id,
-        exercise_id=prescription.exercise_id,
-        schedule=schedule.Schedule.from_json(prescription.schedule),
-        start_date=prescription.start_date,
-        end_date=prescription.end_date,
-        created_at=prescription.created_at,
-        length_minutes=prescription.length_minutes,
-        written_on=practice_day(prescription.created_at, zone, client.day_starts_at),
-    )
-
-
-def _facts(
-    session: Db, client_id: uuid.UUID, first_day: date, last_day: date
-) -> list[schedule.PracticeFact]:
-    return _facts_of_clients(session, [client_id], first_day, last_day)[client_id]
-
-
-def _facts_of_clients(
-    session: Db, client_ids: list[uuid.UUID], first_day: date, last_day: date
-) -> dict[uuid.UUID, list[schedule.PracticeFact]]:
-    """`_facts` for many clients in one query."""
-    rows = session.execute(
-        select(
-            Practice.user_id,
-            Practice.id,
-            Practice.exercise_id,
-            Practice.prescription_id,
-            Practice.local_day,
-            Practice.started_at,
-            Practice.duration_seconds,
-        )
-        .where(
-            Practice.user_id.in_(client_ids),
-            Practice.deleted_at.is_(None),
-            Practice.local_day >= first_day,
-            Practice.local_day <= last_day,
-        )
-        .order_by(Practice.local_day, Practice.started_at)
-    )
-    facts: dict[uuid.UUID, list[schedule.PracticeFact]] = {cid: [] for cid in client_ids}
-    for user_id, practice_id, exercise_id, prescription_id, day, started_at, seconds in rows:
-        facts[user_id].append(
-            schedule.PracticeFact(
-                practice_id, exercise_id, prescription_id, day, started_at, seconds
-            )
-        )
-    return facts
-
-
-def plan_for_day(session: Db, client: User, day: date) -> dict[str, Any]:
-    prescriptions = _client_terms(session, client.id)
-    terms = [_term(p, client) for p in prescriptions.values()]
-    # Counting starts on the week's Monday: a per-week quota met earlier hides the item.
-    facts = _facts(session, client.id, schedule.week_start(day), day)
-    items = []
-    for item in schedule.due_items(terms, facts, day):
-        prescription = prescriptions[item.prescription_id]  # type: ignore[index]
-        items.append(
-            {
-                "prescription_id": prescription.id,
-                "exercise": prescription.exercise.slug,
-                "title": prescription.exercise.title or prescription.exercise.slug,
-                "length_minutes": prescription.length_minutes,
-                "time_of_day": prescription.time_of_day,
-                "note": prescription.note,
-                "therapist": (
-                    None
-                    if prescription.therapist is None
-                    else {
-                        "id": prescription.therapist.id,
-                        "display_name": prescription.therapist.display_name,
-                    }
-                ),
-                "done": item.done,
-            }
-        )
-    items.sort(key=lambda i: (i["time_of_day"] is None, i["time_of_day"] or time.min))
-    return {"date": day, "items": items}
-
-
-def adherence_table(
-    session: Db, link: CareLink, *, weeks: int, clock: Clock = utcnow
-) -> dict[str, Any]:
-    """Expected and done per prescription of this therapist per ISO week of the client's.
-    Done counts only practices the link lets the therapist see (`visible_from`)."""
-    today = today_for(link.client, clock)
-    mondays = schedule.weeks_ending(today, weeks)
-    prescriptions = _client_terms(session, link.client_id)
-    terms = [_term(p, link.client) for p in prescriptions.values()]
-    facts = _facts(session, link.client_id, mondays[0], mondays[-1] + timedelta(days=6))
-    visible = {fact.id for fact in facts if can_see(link, fact.started_at)}
-    table = []
-    for row in schedule.adherence(terms, facts, mondays, counted=visible):
-        prescription = prescriptions[row.prescription_id]  # type: ignore[index]
-        if prescription.therapist_id != link.therapist_id:
-            continue  # another therapist's prescription is not this one's to see
-        table.append(
-            {
-                "id": prescription.id,
-                "exercise": prescription.exercise.slug,
-                "weeks": [
-                    {"week_start": w.week_start, "expected": w.expected, "done": w.done}
-                    for w in row.weeks
-                ],
-            }
-        )
-    return {"weeks": mondays, "prescriptions": table}
-
-
-def recent_adherence(
-    session: Db, links: list[CareLink], *, days: int = 7, clock: Clock = utcnow
-) -> dict[uuid.UUID, dict[str, int]]:
-    """Per client of `links`: expected and done over the client's last `days` days (today
-    included), for the link's therapist's prescriptions: a days-schedule expects its listed
-    weekdays in the window; a per-week schedule expects n × active days ÷ 7, rounded up.
-    Two queries for any number of links."""
-    if not links:
-        return {}
-    todays = {link.client_id: today_for(link.client, clock) for link in links}
-    first = min(todays.values()) - timedelta(days=days - 1)
-    ids = list(todays)
-    terms = _terms_of_clients(session, ids)
-    facts = _facts_of_clients(session, ids, schedule.week_start(first), max(todays.values()))
-    return {
-        link.client_id: _recent(
-            link, terms[link.client_id], facts[link.client_id], todays[link.client_id], days
-        )
-        for link in links
-    }
-
-
-def _recent(
-    link: CareLink,
-    prescriptions: dict[uuid.UUID, Prescription],
-    facts: list[schedule.PracticeFact],
-    today: date,
-    days: int,
-) -> dict[str, int]:
-    """Done counts only practices the therapist may see."""
-    first = today - timedelta(days=days - 1)
-    terms = [_term(p, link.client) for p in prescriptions.values()]
-    window = [first + timedelta(days=n) for n in range(days)]
-    mine = {p.id for p in prescriptions.values() if p.therapist_id == link.therapist_id}
-    expected = 0
-    for term in terms:
-        if term.id not in mine:
-            continue
-        if term.schedule.days is not None:
-            expected += sum(schedule.is_due(term, day) for day in window)
-        else:
-            active = sum(schedule.active_on(term, day) for day in window)
-            expected += -(-(term.schedule.per_week or 0) * active // 7)
-    shown = {fact.id: fact.day for fact in facts if can_see(link, fact.started_at)}
-    done = sum(
-        1
-        for practice_id, term_id in schedule.assign(terms, facts).items()
-        if term_id in mine and practice_id in shown and first <= shown[practice_id] <= today
-    )
-    return {"expected": expected, "done": done}
