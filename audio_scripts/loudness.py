@@ -11,6 +11,7 @@ import re
 import subprocess
 import tempfile
 from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,7 @@ SILENCE_LUFS = -70.0  # BS.1770's absolute gate: quieter than this counts as sil
 _CHUNK = 1 << 16  # samples handed to ffmpeg or oversampled at a time
 _OVERSAMPLE = 4
 _TAPS_PER_PHASE = 12
+_MAKEUP_ROUNDS = 6
 
 
 @dataclass(frozen=True)
@@ -140,25 +142,61 @@ def normalise(
     target_lufs: float = TARGET_LUFS,
     ceiling_dbtp: float = PCM_CEILING_DBTP,
 ) -> Normalisation:
-    """Bring mono float32 PCM, in place, to `target_lufs` integrated with its true peak at or
-    under `ceiling_dbtp`. Silence is left alone."""
+    """Bring mono float32 PCM, in place, to `target_lufs` integrated (within 0.1 LU) with its
+    true peak at or under `ceiling_dbtp`. Silence is left alone."""
     measured = measure(pcm, sample_rate=sample_rate, true_peak=False).integrated_lufs
     if not math.isfinite(measured) or measured <= SILENCE_LUFS:
         return Normalisation(measured, 0.0, 0)
     gain_db = target_lufs - measured
     pcm *= np.float32(10 ** (gain_db / 20))
     limited = limit_true_peak(pcm, ceiling_dbtp, sample_rate=sample_rate)
-    # Limiting lowers the loudness a little; when it did real work, measure again and make up
-    # the difference (which may need a little more limiting), at most twice.
-    for _ in range(2):
-        if limited < pcm.size // 100:
+    # Limiting lowers the loudness; when it did, measure again and make up the difference
+    # (which may need a little more limiting). A tone-heavy script, whose speech is limited
+    # hard, takes a few rounds.
+    for _ in range(_MAKEUP_ROUNDS):
+        if limited == 0:
             break
         shortfall = (
             target_lufs - measure(pcm, sample_rate=sample_rate, true_peak=False).integrated_lufs
         )
-        if shortfall < 0.2:
+        if abs(shortfall) < 0.1:
             break
         pcm *= np.float32(10 ** (shortfall / 20))
         gain_db += shortfall
         limited = limit_true_peak(pcm, ceiling_dbtp, sample_rate=sample_rate)
     return Normalisation(measured, gain_db, limited * 1000 // sample_rate)
+
+
+def adjusted(
+    pcm: np.ndarray, gain_db: float, ceiling_dbtp: float, *, sample_rate: int = MIX_RATE
+) -> Iterator[np.ndarray]:
+    """`pcm` turned by `gain_db` and limited to `ceiling_dbtp`, chunk by chunk, leaving `pcm`
+    untouched: a rendition's own correction costs one chunk of memory, not a copy of the mix."""
+    context = sample_rate // 400 + 2 * _TAPS_PER_PHASE
+    scale = np.float32(10 ** (gain_db / 20))
+    for start in range(0, pcm.size, _CHUNK):
+        end = min(pcm.size, start + _CHUNK)
+        lo, hi = max(0, start - context), min(pcm.size, end + context)
+        window = pcm[lo:hi] * scale
+        limit_true_peak(window, ceiling_dbtp, sample_rate=sample_rate)
+        yield window[start - lo : end - lo]
+
+
+def true_peak_db(pcm: np.ndarray) -> float:
+    """The 4x-oversampled peak of PCM in dBTP (an estimate for planning; files are measured
+    with ffmpeg). Only stretches within 4 dB of the sample peak can hold the true peak."""
+    if pcm.size == 0:
+        return -math.inf
+    sample_peak = float(np.max(np.abs(pcm)))
+    if sample_peak <= 0:
+        return -math.inf
+    floor = sample_peak * 10 ** (-4 / 20)
+    peak = sample_peak
+    edge = 2 * _TAPS_PER_PHASE  # the interpolator rings where a window cuts the signal off
+    for start in range(0, pcm.size, _CHUNK):
+        lo, end = max(0, start - edge), min(pcm.size, start + _CHUNK)
+        window = pcm[lo : end + edge]
+        if float(np.max(np.abs(window))) >= floor:
+            envelope = _true_peak_envelope(window)[start - lo : end - lo]
+            peak = max(peak, float(np.max(envelope)))
+    return 20 * math.log10(peak)
