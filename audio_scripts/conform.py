@@ -34,7 +34,7 @@ LUFS_TOLERANCE = 0.3  # a file is accepted this close to the target (the promise
 TRUE_PEAK_MARGIN = 0.1  # accepted at or under −1.1 dBTP, so another decoder has room
 TRUE_PEAK_AIM = -1.5  # where a corrected rendition aims its peaks
 MIN_OVERSHOOT_DB = 0.3  # assumed at least, so a correction does not land on the line again
-MAX_PASSES = 3
+MAX_PASSES = 4
 
 
 @dataclass(frozen=True)
