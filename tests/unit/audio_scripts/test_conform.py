@@ -30,12 +30,17 @@ segments:
 """
 SCRIPTS = {
     # four minutes almost all breath tones: the Opus true peak overshot here (−0.4 dBTP)
-    "tone-heavy": (4, """\
+    "tone-heavy": (
+        4,
+        """\
   - say: Follow the tones. Breathe in as they rise and out as they fall.
   - breathe: {pattern: [4, 4, 4, 4], fill: 1, cue: tone}
   - say: Well done.
-"""),
-    "speech-heavy": (1, """\
+""",
+    ),
+    "speech-heavy": (
+        1,
+        """\
   - say: Welcome. Settle into a position where your chest and belly have room to move.
   - say: Close your eyes or keep a soft gaze, and stop whenever you need to, for any reason.
   - breathe: {pattern: [2, 0, 3, 0], cycles: 2, cue: voice}
@@ -43,14 +48,18 @@ SCRIPTS = {
   - say: There is nothing you need to achieve here. Just notice what is already happening.
   - pause: {min: 1s, weight: 1}
   - say: When the mind wanders, and it will, gently bring it back to the breath.
-"""),
-    "mostly-silent": (3, """\
+""",
+    ),
+    "mostly-silent": (
+        3,
+        """\
   - bell: {}
   - say: Rest in silence for a while.
   - pause: {min: 10s, weight: 1}
   - say: Gently come back.
   - bell: {}
-"""),
+""",
+    ),
 }
 
 
@@ -63,9 +72,7 @@ def rendered(
     minutes, segments = SCRIPTS[request.param]
     script = parse(HEADER.format(slug=request.param, minutes=minutes) + segments)
     out = tmp_path_factory.mktemp(request.param)
-    return render_script(
-        script, out, formats=FORMATS, bitrates=LOW_BITRATES, narrator=narrator
-    )
+    return render_script(script, out, formats=FORMATS, bitrates=LOW_BITRATES, narrator=narrator)
 
 
 @pytest.mark.slow
