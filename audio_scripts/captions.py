@@ -22,8 +22,29 @@ _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
 _CLAUSE_END = re.compile(r"([,;:—–]|--)[\"'”’)\]]*$")
 _DASH = re.compile(r"^(—|–|--)$")
 JOINING_WORDS = frozenset(
-    "and but or so then as while when until because if though although without with before "
-    "after where which that like".split()
+    [
+        "and",
+        "but",
+        "or",
+        "so",
+        "then",
+        "as",
+        "while",
+        "when",
+        "until",
+        "because",
+        "if",
+        "though",
+        "although",
+        "without",
+        "with",
+        "before",
+        "after",
+        "where",
+        "which",
+        "that",
+        "like",
+    ]
 )
 
 
@@ -52,7 +73,7 @@ def fits_two_lines(words: list[str], width: int) -> bool:
     if total <= width:
         return True
     first = -1
-    for i, word in enumerate(words[:-1]):
+    for word in words[:-1]:
         first += len(word) + 1
         if first > width:
             return False
@@ -81,10 +102,10 @@ def _gap_costs(words: list[str]) -> list[Cost]:
         run = -1 if ranks[i] <= CLAUSE else run
         run += len(words[i]) + 1
         after[i - 1] = run
-    costs = []
+    costs: list[Cost] = []
     for rank, left, right in zip(ranks, before, after, strict=True):
         stub = rank > CLAUSE and min(left, right) < STUB_CHARS
-        costs.append((rank == WORD, stub, rank == PHRASE, 1, rank == CLAUSE, 0))
+        costs.append((int(rank == WORD), int(stub), int(rank == PHRASE), 1, int(rank == CLAUSE), 0))
     return costs
 
 

@@ -85,7 +85,8 @@ def conform(
         plans = [_next(current[i], mix_peak) for i in misses]
         pass_base = base.with_name(f"{base.name}.pass{number}")
         with ThreadPoolExecutor(len(plans)) as pool:
-            redone = list(pool.map(lambda plan: _encode(pcm, pass_base, plan, sample_rate), plans))
+            redone = list(pool.map(_encode, [pcm] * len(plans), [pass_base] * len(plans), plans,
+                                   [sample_rate] * len(plans)))  # fmt: skip
         for i, attempt in zip(misses, redone, strict=True):
             current[i] = attempt
             if attempt.miss <= best[i].miss:

@@ -10,8 +10,8 @@ import math
 import re
 import subprocess
 import tempfile
-from dataclasses import dataclass
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
