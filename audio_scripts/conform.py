@@ -35,12 +35,14 @@ TRUE_PEAK_MARGIN = 0.1  # accepted at or under −1.1 dBTP, so another decoder h
 TRUE_PEAK_AIM = -1.5  # where a corrected rendition aims its peaks
 MIN_OVERSHOOT_DB = 0.3  # assumed at least, so a correction does not land on the line again
 MAX_PASSES = 4
+_GAIN_ROUNDS = 3  # measurements of the mix per pass, to find its gain
 
 
 @dataclass(frozen=True)
 class _Attempt:
     gain_db: float  # relative to the normalised mix
     ceiling_dbtp: float  # the limiter's ceiling on the mix before encoding
+    fed_lufs: float  # the loudness of what the encoder was fed
     rendition: Rendition  # measured
 
     @property
@@ -72,21 +74,23 @@ def conform(
     report = progress or (lambda _fraction: None)
     first = encode(pcm, base, formats, bitrates, sample_rate=sample_rate,
                    progress=lambda f: report(0.7 * f))  # fmt: skip
-    current = [_Attempt(0.0, PCM_CEILING_DBTP, r) for r in _measured(first)]
+    measured = _measured(first)
     report(0.8)
-    if all(not a.rendition.integrated_lufs > SILENCE_LUFS for a in current):
-        return [a.rendition for a in current]  # silence has no loudness to correct
+    if all(not r.integrated_lufs > SILENCE_LUFS for r in measured):
+        return measured  # silence has no loudness to correct
+    mix_lufs = measure(pcm, sample_rate=sample_rate, true_peak=False).integrated_lufs
+    current = [_Attempt(0.0, PCM_CEILING_DBTP, mix_lufs, r) for r in measured]
     mix_peak = true_peak_db(pcm)
     best = list(current)
     for number in range(1, MAX_PASSES + 1):
         misses = [i for i, a in enumerate(current) if not a.within]
         if not misses:
             break
-        plans = [_next(current[i], mix_peak) for i in misses]
         pass_base = base.with_name(f"{base.name}.pass{number}")
-        with ThreadPoolExecutor(len(plans)) as pool:
-            redone = list(pool.map(_encode, [pcm] * len(plans), [pass_base] * len(plans), plans,
-                                   [sample_rate] * len(plans)))  # fmt: skip
+        with ThreadPoolExecutor(len(misses)) as pool:
+            redone = list(pool.map(_redo, [pcm] * len(misses), [pass_base] * len(misses),
+                                   [current[i] for i in misses], [mix_peak] * len(misses),
+                                   [sample_rate] * len(misses)))  # fmt: skip
         for i, attempt in zip(misses, redone, strict=True):
             current[i] = attempt
             if attempt.miss <= best[i].miss:
@@ -95,29 +99,39 @@ def conform(
     return [_settled(a.rendition, base) for a in best]
 
 
-def _next(attempt: _Attempt, mix_peak: float) -> tuple[float, float, Rendition]:
-    """The gain and ceiling for another encode of a rendition that missed, from what its last
-    file measured: the loudness error is made up in gain, and when the peaks would pass the
-    limit, the ceiling comes down by the codec's own overshoot."""
+def _redo(
+    pcm: np.ndarray, base: Path, attempt: _Attempt, mix_peak: float, sample_rate: int
+) -> _Attempt:
+    """Encode a rendition that missed again. The ceiling comes down by the codec's own
+    overshoot when the peaks would pass the limit; the gain is found on the mix itself (cheap
+    to measure, unlike an encode), so that the mix fed to the encoder plus the codec's own
+    loudness shift lands on the target."""
     r = attempt.rendition
-    gain = attempt.gain_db + (TARGET_LUFS - r.integrated_lufs)
     fed_peak = min(attempt.ceiling_dbtp, mix_peak + attempt.gain_db)
     overshoot = max(MIN_OVERSHOOT_DB, r.true_peak_dbtp - fed_peak)
+    gain = attempt.gain_db + (TARGET_LUFS - r.integrated_lufs)
     ceiling = attempt.ceiling_dbtp
     if min(ceiling, mix_peak + gain) + overshoot > TRUE_PEAK_LIMIT - TRUE_PEAK_MARGIN:
         ceiling = TRUE_PEAK_AIM - overshoot
-    return gain, ceiling, r
-
-
-def _encode(
-    pcm: np.ndarray, base: Path, plan: tuple[float, float, Rendition], sample_rate: int
-) -> _Attempt:
-    gain, ceiling, previous = plan
+    codec_shift = r.integrated_lufs - attempt.fed_lufs
+    for _ in range(_GAIN_ROUNDS):
+        fed = _fed_lufs(pcm, gain, ceiling, sample_rate)
+        error = TARGET_LUFS - (fed + codec_shift)
+        if abs(error) < 0.1:
+            break
+        gain += error
+    else:
+        fed = _fed_lufs(pcm, gain, ceiling, sample_rate)
     chunks = adjusted(pcm, gain, ceiling, sample_rate=sample_rate)
     rendition = encode_format(
-        chunks, pcm.size, base, previous.format, previous.nominal_bitrate, sample_rate=sample_rate
+        chunks, pcm.size, base, r.format, r.nominal_bitrate, sample_rate=sample_rate
     )
-    return _Attempt(gain, ceiling, _measured([rendition])[0])
+    return _Attempt(gain, ceiling, fed, _measured([rendition])[0])
+
+
+def _fed_lufs(pcm: np.ndarray, gain: float, ceiling: float, sample_rate: int) -> float:
+    chunks = adjusted(pcm, gain, ceiling, sample_rate=sample_rate)
+    return measure(chunks, sample_rate=sample_rate, true_peak=False).integrated_lufs
 
 
 def _measured(renditions: list[Rendition]) -> list[Rendition]:

@@ -10,7 +10,7 @@ import math
 import re
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,35 +57,46 @@ def _parse_summary(text: str) -> Loudness:
 
 
 def measure(
-    source: str | Path | np.ndarray, *, sample_rate: int = MIX_RATE, true_peak: bool = True
+    source: str | Path | np.ndarray | Iterable[np.ndarray],
+    *,
+    sample_rate: int = MIX_RATE,
+    true_peak: bool = True,
 ) -> Loudness:
-    """Integrated loudness (LUFS) and true peak (dBTP) of a file or of mono float32 PCM."""
+    """Integrated loudness (LUFS) and true peak (dBTP) of a file, of mono float32 PCM, or of a
+    stream of PCM chunks."""
     ebur128 = "ebur128=peak=true" if true_peak else "ebur128"
     command = [ffmpeg_exe(), "-hide_banner", "-nostats"]
-    if isinstance(source, np.ndarray):
-        command += ["-f", "f32le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0"]
-    else:
+    is_file = isinstance(source, str | Path)
+    if is_file:
         command += ["-nostdin", "-i", str(source)]
+    else:
+        command += ["-f", "f32le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0"]
     command += ["-vn", "-af", ebur128, "-f", "null", "-"]
     # stderr goes to a file so a long summary can never block the pipe we are writing to
     with tempfile.TemporaryFile() as log:
-        if isinstance(source, np.ndarray):
+        if is_file:
+            returncode = subprocess.run(command, stderr=log, check=False).returncode
+        else:
             proc = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=log)
             assert proc.stdin is not None
-            pcm = np.ascontiguousarray(source, dtype=np.float32)
             try:
-                for start in range(0, pcm.size, _CHUNK * 16):
-                    proc.stdin.write(pcm[start : start + _CHUNK * 16].data)
+                for chunk in _pieces(source):  # type: ignore[arg-type]
+                    proc.stdin.write(np.ascontiguousarray(chunk, dtype=np.float32).data)
             finally:
                 proc.stdin.close()
             returncode = proc.wait()
-        else:
-            returncode = subprocess.run(command, stderr=log, check=False).returncode
         log.seek(0)
         text = log.read().decode(errors="replace")
     if returncode != 0:
-        raise LoudnessError(f"ffmpeg could not measure {source!r:.80}: {text[-300:]}")
+        what = source if is_file else "the mix"
+        raise LoudnessError(f"ffmpeg could not measure {what!s:.80}: {text[-300:]}")
     return _parse_summary(text)
+
+
+def _pieces(source: np.ndarray | Iterable[np.ndarray]) -> Iterable[np.ndarray]:
+    if isinstance(source, np.ndarray):
+        return (source[i : i + _CHUNK * 16] for i in range(0, source.size, _CHUNK * 16))
+    return source
 
 
 def _phases() -> np.ndarray:
