@@ -2,7 +2,9 @@
 
 Each length is mixed into one preallocated float32 buffer of its final size — every event's
 sound is added at its `at_ms` — so time and memory grow linearly with the length. The buffer is
-normalised in place and piped once to ffmpeg, which writes every rendition in a single run.
+normalised in place and piped once to ffmpeg, which writes every rendition in a single run;
+then each file is measured and any that misses the loudness promise is encoded again
+(`conform.py`, docs/audio.md).
 """
 
 from __future__ import annotations
