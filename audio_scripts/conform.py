@@ -35,7 +35,7 @@ TRUE_PEAK_MARGIN = 0.1  # accepted at or under −1.1 dBTP, so another decoder h
 TRUE_PEAK_AIM = -1.5  # where a corrected rendition aims its peaks
 MIN_OVERSHOOT_DB = 0.3  # assumed at least, so a correction does not land on the line again
 MAX_PASSES = 4
-_GAIN_ROUNDS = 3  # measurements of the mix per pass, to find its gain
+_GAIN_ROUNDS = 2  # measurements of the mix per pass, to find its gain
 
 
 @dataclass(frozen=True)
@@ -114,14 +114,15 @@ def _redo(
     if min(ceiling, mix_peak + gain) + overshoot > TRUE_PEAK_LIMIT - TRUE_PEAK_MARGIN:
         ceiling = TRUE_PEAK_AIM - overshoot
     codec_shift = r.integrated_lufs - attempt.fed_lufs
+    fed = attempt.fed_lufs
     for _ in range(_GAIN_ROUNDS):
-        fed = _fed_lufs(pcm, gain, ceiling, sample_rate)
-        error = TARGET_LUFS - (fed + codec_shift)
+        measured = _fed_lufs(pcm, gain, ceiling, sample_rate)
+        error = TARGET_LUFS - (measured + codec_shift)
+        fed = measured
         if abs(error) < 0.1:
             break
         gain += error
-    else:
-        fed = _fed_lufs(pcm, gain, ceiling, sample_rate)
+        fed += error  # near enough: a small change of gain is the same change of loudness
     chunks = adjusted(pcm, gain, ceiling, sample_rate=sample_rate)
     rendition = encode_format(
         chunks, pcm.size, base, r.format, r.nominal_bitrate, sample_rate=sample_rate
