@@ -131,7 +131,11 @@ def run_render(args: argparse.Namespace) -> int:
     bar.close()
     for variant in result.variants:
         for rendition in variant.renditions:
-            print(f"{rendition.path}  {rendition.bytes} bytes  {rendition.bitrate // 1000}k")
+            print(
+                f"{rendition.path}  {rendition.bytes} bytes  {rendition.bitrate / 1000:.1f} kb/s"
+                f" (set to {rendition.nominal_bitrate // 1000}k)  "
+                f"{rendition.integrated_lufs:.1f} LUFS  {rendition.true_peak_dbtp:.1f} dBTP"
+            )
         print(variant.captions_path)
         print(variant.timeline_path)
     stats = result.narration

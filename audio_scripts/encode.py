@@ -1,7 +1,8 @@
 """Renditions through ffmpeg: AAC in m4a (always), Opus in Ogg, MP3 — all in one ffmpeg run.
 
 The mix is piped to ffmpeg's stdin once and every format is encoded from that single read,
-so the cost is the encoders' own and nothing is decoded or copied per format.
+so the cost is the encoders' own and nothing is decoded or copied per format. A single
+format can be encoded again from its own stream (`encode_format`) when its loudness is off.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import contextlib
 import hashlib
 import subprocess
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,11 +50,20 @@ ALWAYS = "aac"
 @dataclass(frozen=True)
 class Rendition:
     format: str
-    bitrate: int  # bits per second
+    nominal_bitrate: int  # bits per second asked of the encoder
     path: Path
     bytes: int
     sha256: str
     mime: str
+    duration_ms: int  # of the audio it holds
+    integrated_lufs: float = float("nan")  # measured on the file, once conformed
+    true_peak_dbtp: float = float("nan")
+
+    @property
+    def bitrate(self) -> int:
+        """The file's real average in bits per second: bytes × 8 / duration. Silence costs
+        the encoders little, so a quiet exercise averages well under its nominal bitrate."""
+        return round(self.bytes * 8 * 1000 / self.duration_ms) if self.duration_ms else 0
 
 
 class EncodeError(Exception):
@@ -86,11 +96,14 @@ def encode_command(
     base: Path,
     formats: Iterable[str],
     bitrates: Mapping[str, int | str] | None = None,
+    *,
+    exactly: bool = False,
 ) -> tuple[list[str], list[tuple[Format, int, Path]]]:
-    """The single ffmpeg command writing `base.<ext>` for every format, and what it writes."""
+    """The single ffmpeg command writing `base.<ext>` for every format (AAC added unless
+    `exactly`), and what it writes."""
     command = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", *input_args]
     planned: list[tuple[Format, int, Path]] = []
-    for name in plan_formats(formats):
+    for name in list(formats) if exactly else plan_formats(formats):
         fmt = FORMATS[name]
         bitrate = parse_bitrate((bitrates or {}).get(name, fmt.default_bitrate))
         path = base.with_name(f"{base.name}.{fmt.extension}")
@@ -101,13 +114,22 @@ def encode_command(
     return command, planned
 
 
-def describe(planned: list[tuple[Format, int, Path]]) -> list[Rendition]:
+def describe(planned: list[tuple[Format, int, Path]], duration_ms: int) -> list[Rendition]:
     renditions = []
     for fmt, bitrate, path in planned:
         data = path.read_bytes()
         digest = hashlib.sha256(data).hexdigest()
-        renditions.append(Rendition(fmt.name, bitrate, path, len(data), digest, fmt.mime))
+        renditions.append(
+            Rendition(fmt.name, bitrate, path, len(data), digest, fmt.mime, duration_ms)
+        )
     return renditions
+
+
+def chunks_of(pcm: np.ndarray, sample_rate: int = MIX_RATE) -> Iterator[np.ndarray]:
+    """The PCM in 30-second pieces, as the encoder reads it."""
+    step = sample_rate * 30
+    for start in range(0, pcm.size, step):
+        yield pcm[start : start + step]
 
 
 def encode(
@@ -122,16 +144,43 @@ def encode(
     """Encode mono float32 PCM to `base.m4a` (+ `.opus`, `.mp3`), reporting progress 0–1."""
     raw_input = ["-f", "f32le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0"]
     command, planned = encode_command(raw_input, base, formats, bitrates)
-    pcm = np.ascontiguousarray(pcm, dtype=np.float32)
-    step = sample_rate * 30
+    _run(command, chunks_of(pcm, sample_rate), pcm.size, base, progress)
+    return describe(planned, pcm.size * 1000 // sample_rate)
+
+
+def encode_format(
+    chunks: Iterable[np.ndarray],
+    samples: int,
+    base: Path,
+    fmt: str,
+    bitrate: int,
+    *,
+    sample_rate: int = MIX_RATE,
+) -> Rendition:
+    """Encode one format (overwriting `base.<ext>`) from a stream of `samples` PCM samples."""
+    raw_input = ["-f", "f32le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0"]
+    command, planned = encode_command(raw_input, base, [fmt], {fmt: bitrate}, exactly=True)
+    _run(command, chunks, samples, base, None)
+    return describe(planned, samples * 1000 // sample_rate)[0]
+
+
+def _run(
+    command: list[str],
+    chunks: Iterable[np.ndarray],
+    samples: int,
+    base: Path,
+    progress: Callable[[float], None] | None,
+) -> None:
+    written = 0
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=log)
         assert proc.stdin is not None
         try:
-            for start in range(0, pcm.size, step):
-                proc.stdin.write(pcm[start : start + step].data)
+            for chunk in chunks:
+                proc.stdin.write(np.ascontiguousarray(chunk, dtype=np.float32).data)
+                written += chunk.size
                 if progress:
-                    progress(min(1.0, (start + step) / max(pcm.size, 1)))
+                    progress(min(1.0, written / max(samples, 1)))
         except BrokenPipeError:
             pass  # ffmpeg stopped early; its log says why
         finally:
@@ -142,4 +191,3 @@ def encode(
         errors = log.read().decode(errors="replace").strip()
     if returncode != 0:
         raise EncodeError(f"ffmpeg could not encode {base.name}: {errors[-500:]}")
-    return describe(planned)

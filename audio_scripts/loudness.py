@@ -10,6 +10,7 @@ import math
 import re
 import subprocess
 import tempfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,13 +19,15 @@ import numpy as np
 from .pcm import MIX_RATE, ffmpeg_exe, smooth_gain
 
 TARGET_LUFS = -16.0
-# The PCM ceiling sits below the −1 dBTP promise: lossy encoders overshoot by a fraction of a dB.
-PCM_CEILING_DBTP = -3.0
+# The PCM ceiling sits below the −1 dBTP promise: lossy encoders overshoot by 1–2 dB at their
+# default bitrates (more at low ones, which `conform` corrects file by file).
+PCM_CEILING_DBTP = -3.5
 SILENCE_LUFS = -70.0  # BS.1770's absolute gate: quieter than this counts as silence
 
 _CHUNK = 1 << 16  # samples handed to ffmpeg or oversampled at a time
 _OVERSAMPLE = 4
 _TAPS_PER_PHASE = 12
+_MAKEUP_ROUNDS = 4
 
 
 @dataclass(frozen=True)
@@ -54,35 +57,46 @@ def _parse_summary(text: str) -> Loudness:
 
 
 def measure(
-    source: str | Path | np.ndarray, *, sample_rate: int = MIX_RATE, true_peak: bool = True
+    source: str | Path | np.ndarray | Iterable[np.ndarray],
+    *,
+    sample_rate: int = MIX_RATE,
+    true_peak: bool = True,
 ) -> Loudness:
-    """Integrated loudness (LUFS) and true peak (dBTP) of a file or of mono float32 PCM."""
+    """Integrated loudness (LUFS) and true peak (dBTP) of a file, of mono float32 PCM, or of a
+    stream of PCM chunks."""
     ebur128 = "ebur128=peak=true" if true_peak else "ebur128"
     command = [ffmpeg_exe(), "-hide_banner", "-nostats"]
-    if isinstance(source, np.ndarray):
-        command += ["-f", "f32le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0"]
-    else:
+    is_file = isinstance(source, str | Path)
+    if is_file:
         command += ["-nostdin", "-i", str(source)]
+    else:
+        command += ["-f", "f32le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0"]
     command += ["-vn", "-af", ebur128, "-f", "null", "-"]
     # stderr goes to a file so a long summary can never block the pipe we are writing to
     with tempfile.TemporaryFile() as log:
-        if isinstance(source, np.ndarray):
+        if is_file:
+            returncode = subprocess.run(command, stderr=log, check=False).returncode
+        else:
             proc = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=log)
             assert proc.stdin is not None
-            pcm = np.ascontiguousarray(source, dtype=np.float32)
             try:
-                for start in range(0, pcm.size, _CHUNK * 16):
-                    proc.stdin.write(pcm[start : start + _CHUNK * 16].data)
+                for chunk in _pieces(source):  # type: ignore[arg-type]
+                    proc.stdin.write(np.ascontiguousarray(chunk, dtype=np.float32).data)
             finally:
                 proc.stdin.close()
             returncode = proc.wait()
-        else:
-            returncode = subprocess.run(command, stderr=log, check=False).returncode
         log.seek(0)
         text = log.read().decode(errors="replace")
     if returncode != 0:
-        raise LoudnessError(f"ffmpeg could not measure {source!r:.80}: {text[-300:]}")
+        what = source if is_file else "the mix"
+        raise LoudnessError(f"ffmpeg could not measure {what!s:.80}: {text[-300:]}")
     return _parse_summary(text)
+
+
+def _pieces(source: np.ndarray | Iterable[np.ndarray]) -> Iterable[np.ndarray]:
+    if isinstance(source, np.ndarray):
+        return (source[i : i + _CHUNK * 16] for i in range(0, source.size, _CHUNK * 16))
+    return source
 
 
 def _phases() -> np.ndarray:
@@ -140,25 +154,64 @@ def normalise(
     target_lufs: float = TARGET_LUFS,
     ceiling_dbtp: float = PCM_CEILING_DBTP,
 ) -> Normalisation:
-    """Bring mono float32 PCM, in place, to `target_lufs` integrated with its true peak at or
-    under `ceiling_dbtp`. Silence is left alone."""
+    """Bring mono float32 PCM, in place, to `target_lufs` integrated (within 0.2 LU) with its
+    true peak at or under `ceiling_dbtp`. Silence is left alone."""
     measured = measure(pcm, sample_rate=sample_rate, true_peak=False).integrated_lufs
     if not math.isfinite(measured) or measured <= SILENCE_LUFS:
         return Normalisation(measured, 0.0, 0)
     gain_db = target_lufs - measured
     pcm *= np.float32(10 ** (gain_db / 20))
     limited = limit_true_peak(pcm, ceiling_dbtp, sample_rate=sample_rate)
-    # Limiting lowers the loudness a little; when it did real work, measure again and make up
-    # the difference (which may need a little more limiting), at most twice.
-    for _ in range(2):
-        if limited < pcm.size // 100:
+    # Limiting lowers the loudness; when it did, measure again and make up the difference
+    # (which may need a little more limiting). A tone-heavy script, whose speech is limited
+    # hard, takes a few rounds.
+    for _ in range(_MAKEUP_ROUNDS):
+        if limited == 0:
             break
         shortfall = (
             target_lufs - measure(pcm, sample_rate=sample_rate, true_peak=False).integrated_lufs
         )
-        if shortfall < 0.2:
+        if abs(shortfall) < 0.2:
             break
         pcm *= np.float32(10 ** (shortfall / 20))
         gain_db += shortfall
         limited = limit_true_peak(pcm, ceiling_dbtp, sample_rate=sample_rate)
     return Normalisation(measured, gain_db, limited * 1000 // sample_rate)
+
+
+def adjusted(
+    pcm: np.ndarray, gain_db: float, ceiling_dbtp: float, *, sample_rate: int = MIX_RATE
+) -> Iterator[np.ndarray]:
+    """`pcm` turned by `gain_db` and limited to `ceiling_dbtp`, chunk by chunk, leaving `pcm`
+    untouched: a rendition's own correction costs one chunk of memory, not a copy of the mix."""
+    context = sample_rate // 400 + 2 * _TAPS_PER_PHASE
+    scale = np.float32(10 ** (gain_db / 20))
+    for start in range(0, pcm.size, _CHUNK):
+        end = min(pcm.size, start + _CHUNK)
+        lo, hi = max(0, start - context), min(pcm.size, end + context)
+        window = pcm[lo:hi] * scale
+        limit_true_peak(window, ceiling_dbtp, sample_rate=sample_rate)
+        yield window[start - lo : end - lo]
+
+
+def true_peak_db(pcm: np.ndarray) -> float:
+    """The 4x-oversampled peak of PCM in dBTP (an estimate for planning; files are measured
+    with ffmpeg). Only stretches within 4 dB of the sample peak can hold the true peak."""
+    if pcm.size == 0:
+        return -math.inf
+    # chunk by chunk: np.abs of a whole 30-minute mix would be a second copy of it
+    sample_peak = max(
+        float(np.max(np.abs(pcm[i : i + _CHUNK]))) for i in range(0, pcm.size, _CHUNK)
+    )
+    if sample_peak <= 0:
+        return -math.inf
+    floor = sample_peak * 10 ** (-4 / 20)
+    peak = sample_peak
+    edge = 2 * _TAPS_PER_PHASE  # the interpolator rings where a window cuts the signal off
+    for start in range(0, pcm.size, _CHUNK):
+        lo, end = max(0, start - edge), min(pcm.size, start + _CHUNK)
+        window = pcm[lo : end + edge]
+        if float(np.max(np.abs(window))) >= floor:
+            envelope = _true_peak_envelope(window)[start - lo : end - lo]
+            peak = max(peak, float(np.max(envelope)))
+    return 20 * math.log10(peak)

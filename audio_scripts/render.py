@@ -2,7 +2,9 @@
 
 Each length is mixed into one preallocated float32 buffer of its final size — every event's
 sound is added at its `at_ms` — so time and memory grow linearly with the length. The buffer is
-normalised in place and piped once to ffmpeg, which writes every rendition in a single run.
+normalised in place and piped once to ffmpeg, which writes every rendition in a single run;
+then each file is measured and any that misses the loudness promise is encoded again
+(`conform.py`, docs/audio.md).
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from .captions import captions
-from .encode import ALWAYS, Rendition, encode, plan_formats
+from .conform import conform
+from .encode import ALWAYS, Rendition, plan_formats
 from .loudness import Normalisation, normalise
 from .model import Breathe, Cue, Event, Say, Script, Timeline
 from .pcm import MIX_RATE, SPEECH_PEAK_DB, DecodeError, decode, fade, ms_to_samples
@@ -39,9 +42,10 @@ Progress = Callable[[float], None]
 VOICE_CUES = {"inhale": "Breathe in.", "inhale_again": "In again.", "hold": "Hold.",
               "exhale": "Breathe out."}  # fmt: skip
 VOICE_CUE_GAIN = 0.8  # prompts a little softer than the narration
-# Breath tones sit well under the voice: quiet enough that loudness gating leaves them out
-# and the narration alone sets the programme loudness.
-TONE_PEAK_DB = -34.0
+# Breath tones sit about 6 LU under the voice. Loudness gating counts every block louder than
+# 10 LU under the mean, so the tones are always counted, whatever share of the script they
+# fill: tones near that gate made loudness jump by LUs between codecs and between passes.
+TONE_PEAK_DB = -27.0
 BELL_PEAK_DB = SPEECH_PEAK_DB - 1.0
 AMBIENCE_RMS_DB = -42.0  # background: barely there
 AMBIENCE_LOOP_SECONDS = 120.0  # at most this much of a background file is decoded and looped
@@ -374,7 +378,7 @@ def _render_variant(
     step(0.05)
     levelled: Normalisation = normalise(pcm)
     step(0.12)
-    renditions = encode(pcm, base, formats, bitrates, progress=lambda f: step(0.12 + 0.86 * f))
+    renditions = conform(pcm, base, formats, bitrates, progress=lambda f: step(0.12 + 0.86 * f))
     del pcm
     captions_path = base.with_name(base.name + ".vtt")
     captions_path.write_text(captions(timeline), encoding="utf-8")

@@ -92,6 +92,7 @@ def seed() -> None:
                         Rendition(
                             format="aac",
                             bitrate=64_000,
+                            nominal_bitrate=64_000,
                             bytes=minutes * 480_000,
                             sha256=sha,
                             key=f"{sha[:2]}/{sha}.m4a",

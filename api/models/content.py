@@ -120,7 +120,8 @@ class Rendition(db.Model):  # type: ignore[name-defined]
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     variant_id: Mapped[int] = mapped_column(ForeignKey("variants.id", ondelete="CASCADE"))
     format: Mapped[str] = mapped_column(String(8))
-    bitrate: Mapped[int] = mapped_column(Integer)
+    bitrate: Mapped[int] = mapped_column(Integer)  # the file's average: bytes × 8 / duration
+    nominal_bitrate: Mapped[int] = mapped_column(Integer)  # what the encoder was asked for
     bytes: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64))
     key: Mapped[str] = mapped_column(String(300))

@@ -67,6 +67,7 @@ def _variant_body(version: ExerciseVersion, variant: Variant) -> dict[str, objec
                 "format": r.format,
                 "mime_type": content.media_type(r),
                 "bitrate": r.bitrate,
+                "nominal_bitrate": r.nominal_bitrate,
                 "bytes": r.bytes,
                 "url": url_for(
                     "exercises.Audio", **base, **_query(version, r.sha256, format=r.format)

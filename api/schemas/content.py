@@ -64,7 +64,17 @@ class RenditionSchema(Schema):
             "example": 'audio/ogg; codecs="opus"',
         },
     )
-    bitrate = fields.Integer(required=True)
+    bitrate = fields.Integer(
+        required=True,
+        metadata={
+            "description": "the file's average in bits per second: bytes × 8 / duration",
+            "example": 31_250,
+        },
+    )
+    nominal_bitrate = fields.Integer(
+        required=True,
+        metadata={"description": "the bitrate the encoder was set to", "example": 64_000},
+    )
     bytes = fields.Integer(required=True)
     url = fields.String(required=True)
 

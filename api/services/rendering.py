@@ -38,7 +38,7 @@ log = logging.getLogger("interlude.jobs.render")
 RENDER_JOB = "render"
 # Part of every fingerprint: bump it when the renderer's output changes, so `content sync`
 # renders everything again.
-RENDERER_REVISION = 1
+RENDERER_REVISION = 2  # 2: renditions conformed to the loudness promise after encoding
 Progress = Callable[[float], None]
 
 # Shares of a job's progress: fetching recordings, rendering, uploading.
@@ -417,6 +417,7 @@ def _save_variants(
             Rendition(
                 format=r.format,
                 bitrate=r.bitrate,
+                nominal_bitrate=r.nominal_bitrate,
                 bytes=r.bytes,
                 sha256=r.sha256,
                 key=key,

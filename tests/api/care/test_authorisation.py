@@ -155,6 +155,7 @@ def _add_rendered_variant(app: Flask, slug: str, minutes: int) -> None:
             Rendition(
                 format="aac",
                 bitrate=96,
+                nominal_bitrate=96,
                 bytes=stored.bytes,
                 sha256=stored.sha256,
                 key=stored.key,

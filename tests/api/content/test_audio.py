@@ -8,6 +8,8 @@ import subprocess
 import imageio_ffmpeg
 import pytest
 
+from audio_scripts.probe import probe_duration_ms
+
 AUDIO = "/api/v1/exercises/tiny-pause/variants/1/audio"
 
 
@@ -45,6 +47,20 @@ def test_the_whole_file_decodes_to_about_a_minute(client, published, tmp_path):
     )
     assert probe.returncode == 0
     assert "time=00:01:0" in probe.stderr or "time=00:00:59" in probe.stderr
+
+
+def test_the_reported_bitrate_is_the_files_own_average(client, published, tmp_path):
+    status, _headers, body = fetch(client, published["url"])
+    assert status == 200
+    path = tmp_path / "a.m4a"
+    path.write_bytes(body)
+    decoded_ms = probe_duration_ms(path)
+    assert (
+        abs(published["bitrate"] - len(body) * 8 * 1000 / decoded_ms) <= 0.02 * published["bitrate"]
+    )
+    # a minute that is mostly a pause averages far under what the encoder was set to
+    assert published["nominal_bitrate"] == 64_000
+    assert published["bitrate"] < published["nominal_bitrate"]
 
 
 def test_local_audio_has_type_validators_and_immutable_caching(local_only, client, published):

@@ -53,13 +53,14 @@ def test_m4a_puts_its_index_first_so_playback_starts_at_once(
 
 def test_default_bitrates_are_mono_speech_rates(speechlike: np.ndarray, tmp_path: Path) -> None:
     renditions = encode(speechlike, tmp_path / "clip", ["aac", "opus", "mp3"])
-    assert {r.format: r.bitrate for r in renditions} == {"aac": 64000, "opus": 32000, "mp3": 64000}
+    nominal = {r.format: r.nominal_bitrate for r in renditions}
+    assert nominal == {"aac": 64000, "opus": 32000, "mp3": 64000}
 
 
 def test_a_configured_bitrate_is_used(speechlike: np.ndarray, tmp_path: Path) -> None:
     low = encode(speechlike, tmp_path / "low", ["mp3"], {"mp3": "32k"})[1]
     high = encode(speechlike, tmp_path / "high", ["mp3"], {"mp3": "128k"})[1]
-    assert (low.bitrate, high.bitrate) == (32000, 128000)
+    assert (low.nominal_bitrate, high.nominal_bitrate) == (32000, 128000)
     assert abs(low.bytes * 8 / 10 - 32000) < 32000 * 0.2
     assert high.bytes > 3 * low.bytes
 
@@ -84,3 +85,12 @@ def test_a_bad_bitrate_says_what_is_allowed(given: str) -> None:
 def test_an_unknown_format_names_the_known_ones() -> None:
     with pytest.raises(ValueError, match="unknown format 'wav': choose from aac, opus, mp3"):
         plan_formats(["wav"])
+
+
+def test_a_renditions_bitrate_is_its_files_average(speechlike: np.ndarray, tmp_path: Path) -> None:
+    mostly_silent = np.concatenate([speechlike[: 2 * MIX_RATE], np.zeros(8 * MIX_RATE, np.float32)])
+    for rendition in encode(mostly_silent, tmp_path / "quiet", ["aac", "opus", "mp3"]):
+        assert rendition.duration_ms == 10_000
+        assert rendition.bitrate == round(rendition.path.stat().st_size * 8 / 10)
+    aac = encode(mostly_silent, tmp_path / "again")[0]
+    assert aac.bitrate < aac.nominal_bitrate / 2  # silence costs the encoder little

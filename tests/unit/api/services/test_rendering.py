@@ -170,11 +170,18 @@ def test_a_render_stores_each_variant_and_its_audio(sessions, storage, settings,
     assert "That is all for now." in variant.captions
     assert variant.content_sha256 == variant_content_sha256(variant.timeline, variant.captions)
     [rendition] = variant.renditions
-    assert (rendition.format, rendition.mime, rendition.bitrate) == ("aac", "audio/mp4", 64_000)
+    assert (rendition.format, rendition.mime, rendition.nominal_bitrate) == (
+        "aac",
+        "audio/mp4",
+        64_000,
+    )
     assert rendition.key.endswith(".m4a")
     with storage.open(rendition.key) as stored:
         data = stored.read()
     assert (len(data), hashlib.sha256(data).hexdigest()) == (rendition.bytes, rendition.sha256)
+    # the stored bitrate is the file's own average, which silence keeps under the setting
+    assert rendition.bitrate == round(len(data) * 8 * 1000 / variant.duration_ms)
+    assert rendition.bitrate < rendition.nominal_bitrate
 
 
 def test_a_render_writes_every_configured_format(sessions, storage, settings, make_version):
@@ -182,7 +189,7 @@ def test_a_render_writes_every_configured_format(sessions, storage, settings, ma
     wanted = replace(settings, formats=("aac", "opus", "mp3"), bitrates={"opus": 24_000})
     render(sessions, storage, wanted, version_id)
     [variant] = load(sessions, version_id).variants
-    formats = {r.format: (r.bitrate, r.key.rsplit(".", 1)[1]) for r in variant.renditions}
+    formats = {r.format: (r.nominal_bitrate, r.key.rsplit(".", 1)[1]) for r in variant.renditions}
     assert formats == {"aac": (64_000, "m4a"), "opus": (24_000, "opus"), "mp3": (64_000, "mp3")}
     assert all(storage.exists(r.key) for r in variant.renditions)
 

@@ -1,0 +1,155 @@
+"""Every rendition at the loudness promise, measured on the encoded file itself.
+
+The mix is normalised before encoding, but encoders move loudness and peaks: Opus overshoots
+the true peak at low bitrates, and a script whose breath tones sit near the loudness gate can
+measure a few LU apart in one codec. So each file is decoded and measured (ffmpeg's ebur128
+with true peak, the same measurement anyone checking the file would make), and a rendition
+outside the bounds is encoded again from the mix with its own gain and limiter ceiling, at
+most `MAX_PASSES` times. Only the renditions that miss pay for a second encode.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from .encode import Rendition, encode, encode_format
+from .loudness import (
+    PCM_CEILING_DBTP,
+    SILENCE_LUFS,
+    TARGET_LUFS,
+    adjusted,
+    measure,
+    true_peak_db,
+)
+from .pcm import MIX_RATE
+
+TRUE_PEAK_LIMIT = -1.0  # dBTP: the promise for every file
+LUFS_TOLERANCE = 0.4  # a file is accepted this close to the target (the promise is ±1)
+TRUE_PEAK_MARGIN = 0.1  # accepted at or under −1.1 dBTP, so another decoder has room
+TRUE_PEAK_AIM = -1.5  # where a corrected rendition aims its peaks
+MIN_OVERSHOOT_DB = 0.3  # assumed at least, so a correction does not land on the line again
+MAX_PASSES = 4
+_GAIN_ROUNDS = 2  # measurements of the mix per pass, to find its gain
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    gain_db: float  # relative to the normalised mix
+    ceiling_dbtp: float  # the limiter's ceiling on the mix before encoding
+    fed_lufs: float  # the loudness of what the encoder was fed
+    rendition: Rendition  # measured
+
+    @property
+    def miss(self) -> tuple[bool, float]:
+        """How far outside the accepted bounds (0 when within): a true peak over is worse."""
+        r = self.rendition
+        over = max(0.0, r.true_peak_dbtp - (TRUE_PEAK_LIMIT - TRUE_PEAK_MARGIN))
+        # ffmpeg prints tenths: allow for the float behind "-16.3"
+        off = max(0.0, abs(r.integrated_lufs - TARGET_LUFS) - LUFS_TOLERANCE - 1e-6)
+        return over > 0, over + off
+
+    @property
+    def within(self) -> bool:
+        return self.miss == (False, 0.0)
+
+
+def conform(
+    pcm: np.ndarray,
+    base: Path,
+    formats: Iterable[str],
+    bitrates: Mapping[str, int | str] | None = None,
+    *,
+    sample_rate: int = MIX_RATE,
+    progress: Callable[[float], None] | None = None,
+) -> list[Rendition]:
+    """Encode the normalised mix to every format, then measure each file and encode again
+    the ones outside −16 ±0.4 LUFS or over −1.1 dBTP. Returns the renditions with their
+    measured loudness; `pcm` is left as it is."""
+    report = progress or (lambda _fraction: None)
+    first = encode(pcm, base, formats, bitrates, sample_rate=sample_rate,
+                   progress=lambda f: report(0.7 * f))  # fmt: skip
+    measured = _measured(first)
+    report(0.8)
+    if all(not r.integrated_lufs > SILENCE_LUFS for r in measured):
+        return measured  # silence has no loudness to correct
+    mix_lufs = measure(pcm, sample_rate=sample_rate, true_peak=False).integrated_lufs
+    current = [_Attempt(0.0, PCM_CEILING_DBTP, mix_lufs, r) for r in measured]
+    mix_peak = true_peak_db(pcm)
+    best = list(current)
+    for number in range(1, MAX_PASSES + 1):
+        misses = [i for i, a in enumerate(current) if not a.within]
+        if not misses:
+            break
+        pass_base = base.with_name(f"{base.name}.pass{number}")
+        with ThreadPoolExecutor(len(misses)) as pool:
+            redone = list(pool.map(_redo, [pcm] * len(misses), [pass_base] * len(misses),
+                                   [current[i] for i in misses], [mix_peak] * len(misses),
+                                   [sample_rate] * len(misses)))  # fmt: skip
+        for i, attempt in zip(misses, redone, strict=True):
+            current[i] = attempt
+            if attempt.miss <= best[i].miss:
+                best[i] = attempt
+        report(0.8 + 0.2 * number / MAX_PASSES)
+    return [_settled(a.rendition, base) for a in best]
+
+
+def _redo(
+    pcm: np.ndarray, base: Path, attempt: _Attempt, mix_peak: float, sample_rate: int
+) -> _Attempt:
+    """Encode a rendition that missed again. The ceiling comes down by the codec's own
+    overshoot when the peaks would pass the limit; the gain is found on the mix itself (cheap
+    to measure, unlike an encode), so that the mix fed to the encoder plus the codec's own
+    loudness shift lands on the target."""
+    r = attempt.rendition
+    fed_peak = min(attempt.ceiling_dbtp, mix_peak + attempt.gain_db)
+    overshoot = max(MIN_OVERSHOOT_DB, r.true_peak_dbtp - fed_peak)
+    gain = attempt.gain_db + (TARGET_LUFS - r.integrated_lufs)
+    ceiling = attempt.ceiling_dbtp
+    if min(ceiling, mix_peak + gain) + overshoot > TRUE_PEAK_LIMIT - TRUE_PEAK_MARGIN:
+        ceiling = TRUE_PEAK_AIM - overshoot
+    codec_shift = r.integrated_lufs - attempt.fed_lufs
+    fed = attempt.fed_lufs
+    for _ in range(_GAIN_ROUNDS):
+        measured = _fed_lufs(pcm, gain, ceiling, sample_rate)
+        error = TARGET_LUFS - (measured + codec_shift)
+        fed = measured
+        if abs(error) < 0.1:
+            break
+        gain += error
+        fed += error  # near enough: a small change of gain is the same change of loudness
+    chunks = adjusted(pcm, gain, ceiling, sample_rate=sample_rate)
+    rendition = encode_format(
+        chunks, pcm.size, base, r.format, r.nominal_bitrate, sample_rate=sample_rate
+    )
+    return _Attempt(gain, ceiling, fed, _measured([rendition])[0])
+
+
+def _fed_lufs(pcm: np.ndarray, gain: float, ceiling: float, sample_rate: int) -> float:
+    chunks = adjusted(pcm, gain, ceiling, sample_rate=sample_rate)
+    return measure(chunks, sample_rate=sample_rate, true_peak=False).integrated_lufs
+
+
+def _measured(renditions: list[Rendition]) -> list[Rendition]:
+    """Each file decoded and measured, all at once (one ffmpeg each)."""
+    with ThreadPoolExecutor(len(renditions)) as pool:
+        loudness = list(pool.map(lambda r: measure(r.path), renditions))
+    return [
+        replace(r, integrated_lufs=m.integrated_lufs, true_peak_dbtp=m.true_peak_dbtp)
+        for r, m in zip(renditions, loudness, strict=True)
+    ]
+
+
+def _settled(rendition: Rendition, base: Path) -> Rendition:
+    """The chosen file under the rendition's own name (`base.<ext>`); other passes deleted."""
+    final = base.with_name(f"{base.name}{rendition.path.suffix}")
+    if rendition.path != final:
+        shutil.move(rendition.path, final)
+    for stale in base.parent.glob(f"{base.name}.pass*{rendition.path.suffix}"):
+        stale.unlink()
+    return replace(rendition, path=final)
