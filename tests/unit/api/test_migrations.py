@@ -34,13 +34,13 @@ def test_migrations_downgrade_to_nothing_and_upgrade_again(tmp_path):
         db.engine.dispose()
 
 
-def test_0005_turns_stored_bitrates_into_file_averages_and_back(tmp_path):
+def test_0006_turns_stored_bitrates_into_file_averages_and_back(tmp_path):
     config = TestConfig(instance_dir=tmp_path)
     config.SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'bitrate.db'}"
     app = create_app(config)
     now = "2026-12-01 10:00:00.000000"
     with app.app_context():
-        flask_migrate.upgrade(revision="0004")
+        flask_migrate.upgrade(revision="0005")
         with db.engine.begin() as connection:
             connection.exec_driver_sql(
                 "INSERT INTO exercises (id, slug, created_at) VALUES (1, 'calm', ?)", (now,)
@@ -67,7 +67,7 @@ def test_0005_turns_stored_bitrates_into_file_averages_and_back(tmp_path):
                 "SELECT bitrate, nominal_bitrate FROM renditions"
             ).one()
         assert tuple(row) == (30000, 64000)  # 225,000 bytes in a minute: 30 kb/s
-        flask_migrate.downgrade(revision="0004")
+        flask_migrate.downgrade(revision="0005")
         with db.engine.connect() as connection:
             assert connection.exec_driver_sql("SELECT bitrate FROM renditions").scalar() == 64000
         db.engine.dispose()

@@ -1,7 +1,7 @@
 """renditions: bitrate is the file's real average; the encoder setting is nominal_bitrate
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-04 03:50:00
 
 The API reported the encoder's setting (64000) for files averaging 10–54 kb/s: silence costs
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0005'
-down_revision = '0004'
+revision = '0006'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
