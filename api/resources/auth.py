@@ -77,6 +77,7 @@ class Register(MethodView):
     @blp.arguments(RegisterSchema)
     @blp.response(201, MeSchema)
     @documents(409, 415)
+    @blp.doc(operationId="registerAccount")
     def post(self, data):
         """Create a client account"""
         user = accounts.create_user(db.session, passwords(), role=Role.CLIENT, **data)
@@ -89,6 +90,7 @@ class Token(MethodView):
     @blp.arguments(TokenRequestSchema)
     @blp.response(200, TokenSchema)
     @documents(401, 415, 429)
+    @blp.doc(operationId="signIn")
     def post(self, data):
         """Sign in with email and password
 
@@ -110,6 +112,7 @@ class Refresh(MethodView):
     @blp.arguments(RefreshRequestSchema)
     @blp.response(200, TokenSchema)
     @documents(401, 415)
+    @blp.doc(operationId="refreshTokens")
     def post(self, data):
         """Exchange a refresh token for a new pair
 
@@ -137,6 +140,7 @@ class Refresh(MethodView):
 class Logout(MethodView):
     @auth_required()
     @blp.response(204)
+    @blp.doc(operationId="signOut")
     def post(self):
         """Sign out: this token pair and its refreshed successors stop working
 

@@ -100,18 +100,20 @@ class Catalog(MethodView):
     @blp.arguments(CatalogQuerySchema, location="query")
     @blp.response(200, ExerciseSummarySchema(many=True))
     @blp.paginate()
+    @blp.doc(operationId="listExercises")
     def get(self, filters, pagination_parameters):
         """Published exercises, filtered by kind, words, length and language"""
         exercises = page_of(content.catalog_query(**filters), pagination_parameters)
         return [_summary(e) for e in exercises]
 
 
-@blp.route("/<slug>")
+@blp.route("/<name:slug>")
 class Detail(MethodView):
     @public_cache
     @blp.arguments(VersionQuerySchema, location="query")
     @blp.response(200, ExerciseDetailSchema)
     @documents(404)
+    @blp.doc(operationId="getExercise")
     def get(self, args, slug):
         """One exercise with its variants (length, duration, audio, captions, timeline)"""
         version = _visible(slug, args)
@@ -130,11 +132,12 @@ class Detail(MethodView):
         }
 
 
-@blp.route("/<slug>/variants/<int:minutes>/audio")
+@blp.route("/<name:slug>/variants/<int(min=1, max=600):minutes>/audio")
 class Audio(MethodView):
     @blp.arguments(AudioQuerySchema, location="query")
     @blp.doc(**AUDIO_DOC)
     @documents(404, 416, 503)
+    @blp.doc(operationId="getAudio")
     def get(self, args, slug, minutes):
         """The audio of one length: one pre-mixed file, playable with the screen locked
 
@@ -148,11 +151,12 @@ class Audio(MethodView):
         return deliver_audio(storage(), rendition, fingerprinted=fingerprinted, published=published)
 
 
-@blp.route("/<slug>/variants/<int:minutes>/captions")
+@blp.route("/<name:slug>/variants/<int(min=1, max=600):minutes>/captions")
 class Captions(MethodView):
     @blp.arguments(VersionQuerySchema, location="query")
     @blp.response(200, {"type": "string"}, content_type="text/vtt")
     @documents(404)
+    @blp.doc(operationId="getCaptions")
     def get(self, args, slug, minutes):
         """WebVTT captions of the spoken parts"""
         variant = content.find_variant(_visible(slug, args), minutes)
@@ -160,11 +164,12 @@ class Captions(MethodView):
         return _cached(response, args, variant)
 
 
-@blp.route("/<slug>/variants/<int:minutes>/timeline")
+@blp.route("/<name:slug>/variants/<int(min=1, max=600):minutes>/timeline")
 class TimelineView(MethodView):
     @blp.arguments(VersionQuerySchema, location="query")
     @blp.response(200, TimelineSchema)
     @documents(404)
+    @blp.doc(operationId="getTimeline")
     def get(self, args, slug, minutes):
         """The timed events the PWA animates its pacer and captions from"""
         variant = content.find_variant(_visible(slug, args), minutes)

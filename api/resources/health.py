@@ -20,6 +20,7 @@ class HealthSchema(Schema):
 @blp.route("/healthz")
 class Healthz(MethodView):
     @blp.response(200, HealthSchema)
+    @blp.doc(operationId="getHealth")
     def get(self):
         """The process is up"""
         return {"status": "ok"}
@@ -29,6 +30,7 @@ class Healthz(MethodView):
 class Readyz(MethodView):
     @blp.response(200, HealthSchema)
     @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
+    @blp.doc(operationId="getReadiness")
     def get(self):
         """The database and storage are reachable"""
         checks = run_checks(current_app.extensions["interlude.readiness"])

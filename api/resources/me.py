@@ -22,6 +22,7 @@ class Me(MethodView):
     @blp.arguments(DeleteAccountSchema)
     @blp.response(204)
     @documents(415)
+    @blp.doc(operationId="deleteAccount")
     def delete(self, data):
         """Erase your account and everything in it (give your password to confirm)
 
@@ -33,6 +34,7 @@ class Me(MethodView):
 
     @auth_required()
     @blp.response(200, MeSchema)
+    @blp.doc(operationId="getMe")
     def get(self):
         """Your profile"""
         return current_user()
@@ -40,6 +42,7 @@ class Me(MethodView):
     @auth_required()
     @blp.arguments(MePatchSchema, required=False)
     @blp.response(200, MeSchema)
+    @blp.doc(operationId="updateMe")
     def patch(self, changes):
         """Change your display name, time zone or when your day starts"""
         user = accounts.update_profile(db.session, current_user(), changes)
@@ -53,6 +56,7 @@ class Password(MethodView):
     @blp.arguments(ChangePasswordSchema)
     @blp.response(204)
     @documents(415)
+    @blp.doc(operationId="changePassword")
     def post(self, data):
         """Change your password
 
@@ -67,6 +71,7 @@ class Password(MethodView):
 class Export(MethodView):
     @auth_required()
     @blp.response(200, ExportSchema)
+    @blp.doc(operationId="exportAccount")
     def get(self):
         """Everything stored about you, as one JSON document"""
         document = privacy.export_account(db.session, current_user(), clock=now)

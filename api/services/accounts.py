@@ -8,8 +8,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from functools import cache
-from zoneinfo import available_timezones
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -19,6 +17,7 @@ from api.models import AuthSession, Role, User
 from api.models.base import utcnow
 from api.services import Db
 from api.services.errors import Conflict, Invalid, Unauthorized
+from api.services.zones import is_place_zone
 
 Clock = Callable[[], datetime]
 
@@ -28,15 +27,14 @@ BAD_CREDENTIALS = "The email or password is not right."
 BAD_TOKEN = "Your session has ended or the token is not valid; please sign in again."
 
 
-@cache
-def iana_zones() -> frozenset[str]:
-    return frozenset(available_timezones())
-
-
 def check_timezone(name: str) -> str:
-    if name not in iana_zones():
-        raise Invalid("timezone", f"timezone '{name}' is not an IANA zone, e.g. 'Europe/London'")
+    if not is_place_zone(name):
+        raise Invalid("timezone", timezone_message(name))
     return name
+
+
+def timezone_message(name: object) -> str:
+    return f"timezone {name!r} is not an IANA zone of a place, e.g. 'Europe/London'"
 
 
 def hash_token(token: str) -> str:
