@@ -50,6 +50,10 @@ class Config:
         # Limits for POST /auth/token: per account (the email tried) and per client address.
         self.TOKEN_RATE_LIMIT_ACCOUNT = _env("TOKEN_RATE_LIMIT_ACCOUNT", "10/minute;50/hour")
         self.TOKEN_RATE_LIMIT_ADDRESS = _env("TOKEN_RATE_LIMIT_ADDRESS", "30/minute")
+        # Sign-ups (POST /auth/register), per client address and in total: refused before the
+        # password is hashed. A clinic signing people up from one network shares one address.
+        self.REGISTER_RATE_LIMIT_ADDRESS = _env("REGISTER_RATE_LIMIT_ADDRESS", "10/minute;50/hour")
+        self.REGISTER_RATE_LIMIT_TOTAL = _env("REGISTER_RATE_LIMIT_TOTAL", "60/minute;1000/hour")
         # Invitation codes tried, per client and per address.
         self.INVITE_RATE_LIMIT = _env("INVITE_RATE_LIMIT", "10/hour")
         # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted (0: none,

@@ -8,11 +8,10 @@ from flask_smorest import Blueprint
 from werkzeug.wrappers import Response
 
 from api.extensions import db
-from api.models import Role
 from api.ratelimit import enforce
 from api.resources.deps import passwords, token_policy
 from api.schemas.accounts import (
-    MeSchema,
+    MessageSchema,
     RefreshRequestSchema,
     RegisterSchema,
     TokenRequestSchema,
@@ -75,14 +74,22 @@ def clear_refresh_cookie() -> None:
 @blp.route("/register")
 class Register(MethodView):
     @blp.arguments(RegisterSchema)
-    @blp.response(201, MeSchema)
-    @documents(409, 415)
+    @blp.response(202, MessageSchema)
+    @documents(415, 429)
     @blp.doc(operationId="registerAccount")
     def post(self, data):
-        """Create a client account"""
-        user = accounts.create_user(db.session, passwords(), role=Role.CLIENT, **data)
+        """Sign up as a client, then sign in
+
+        The answer is the same whether or not the address already has an account, so that
+        sign-up does not reveal who uses the service: sign in next with the same address and
+        password. Rate limited per client address and in total (429 with Retry-After), before
+        any password is hashed."""
+        config = current_app.config
+        enforce(config["REGISTER_RATE_LIMIT_ADDRESS"], f"register-addr:{request.remote_addr}")
+        enforce(config["REGISTER_RATE_LIMIT_TOTAL"], "register-all")
+        message = accounts.register_client(db.session, passwords(), **data)
         db.session.commit()
-        return user
+        return {"message": message}
 
 
 @blp.route("/token")

@@ -73,6 +73,10 @@ class TokenSchema(Schema):
     )
 
 
+class MessageSchema(Schema):
+    message = fields.String(required=True)
+
+
 class MeSchema(Schema):
     id = fields.UUID(dump_only=True)
     email = fields.Email(dump_only=True)

@@ -380,7 +380,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/readyz"): Row(everyone(200), "/readyz"),
     # --- accounts ---
     ("POST", "/api/v1/auth/register"): Row(
-        everyone(201),
+        everyone(202),
         "/api/v1/auth/register",
         lambda w, a: {"json": {"email": unique_email(a), "password": PASSWORD, "timezone": "UTC"}},
     ),
@@ -420,14 +420,14 @@ MATRIX: dict[tuple[str, str], Row] = {
     # --- catalog (public) ---
     ("GET", "/api/v1/exercises"): Row(everyone(200), "/api/v1/exercises"),
     ("GET", "/api/v1/support"): Row(everyone(200), "/api/v1/support"),
-    ("GET", "/api/v1/exercises/<slug>"): Row(everyone(200), "/api/v1/exercises/{slug}"),
-    ("GET", "/api/v1/exercises/<slug>/variants/<int:minutes>/audio"): Row(
+    ("GET", "/api/v1/exercises/<name:slug>"): Row(everyone(200), "/api/v1/exercises/{slug}"),
+    ("GET", "/api/v1/exercises/<name:slug>/variants/<int(min=1, max=600):minutes>/audio"): Row(
         everyone(200), "/api/v1/exercises/{slug}/variants/{minutes}/audio", query="format=aac"
     ),
-    ("GET", "/api/v1/exercises/<slug>/variants/<int:minutes>/captions"): Row(
+    ("GET", "/api/v1/exercises/<name:slug>/variants/<int(min=1, max=600):minutes>/captions"): Row(
         everyone(200), "/api/v1/exercises/{slug}/variants/{minutes}/captions"
     ),
-    ("GET", "/api/v1/exercises/<slug>/variants/<int:minutes>/timeline"): Row(
+    ("GET", "/api/v1/exercises/<name:slug>/variants/<int(min=1, max=600):minutes>/timeline"): Row(
         everyone(200), "/api/v1/exercises/{slug}/variants/{minutes}/timeline"
     ),
     # --- editing ---
@@ -439,20 +439,24 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/api/v1/scripts"): Row(
         editors_only(201), "/api/v1/scripts", lambda w, a: {"json": {"source": DRAFT_SCRIPT}}
     ),
-    ("GET", "/api/v1/exercises/<slug>/versions"): Row(
+    ("GET", "/api/v1/exercises/<name:slug>/versions"): Row(
         editors_only(200), "/api/v1/exercises/{draft_slug}/versions"
     ),
-    ("PUT", "/api/v1/exercises/<slug>/versions/<int:number>/recordings/<segment_id>"): Row(
+    (
+        "PUT",
+        "/api/v1/exercises/<name:slug>/versions/<int(min=1, max=1000000):number>/recordings/<name:segment_id>",
+    ): Row(
         editors_only(201),
         "/api/v1/exercises/{draft_slug}/versions/{number}/recordings/{segment_id}",
         recording_upload,
     ),
-    ("POST", "/api/v1/exercises/<slug>/versions/<int:number>/render"): Row(
+    ("POST", "/api/v1/exercises/<name:slug>/versions/<int(min=1, max=1000000):number>/render"): Row(
         editors_only(202), "/api/v1/exercises/{draft_slug}/versions/{number}/render"
     ),
-    ("POST", "/api/v1/exercises/<slug>/versions/<int:number>/publish"): Row(
-        editors_only(200), "/api/v1/exercises/{draft_slug}/versions/{number}/publish"
-    ),
+    (
+        "POST",
+        "/api/v1/exercises/<name:slug>/versions/<int(min=1, max=1000000):number>/publish",
+    ): Row(editors_only(200), "/api/v1/exercises/{draft_slug}/versions/{number}/publish"),
     ("GET", "/api/v1/jobs/<uuid:job_id>"): Row(editors_only(200), "/api/v1/jobs/{job_id}"),
     # --- the practice log (a client's own) ---
     ("PUT", "/api/v1/me/practices/<uuid:practice_id>"): Row(
@@ -482,7 +486,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/api/v1/invitations"): Row(
         therapists_only(linked=201, unlinked=201, revoked=201), "/api/v1/invitations"
     ),
-    ("POST", "/api/v1/invitations/<code>/accept"): Row(
+    ("POST", "/api/v1/invitations/<code:code>/accept"): Row(
         # The unlinked therapist's own code: any client may accept it (each in a fresh world).
         clients_only(self=201, other_client=201),
         "/api/v1/invitations/{code}/accept",
