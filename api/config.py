@@ -72,7 +72,7 @@ class Config:
         # flask-smorest / OpenAPI
         self.API_TITLE = "Interlude"
         self.API_VERSION = "v1"
-        self.OPENAPI_VERSION = "3.0.3"
+        self.OPENAPI_VERSION = "3.1.0"
         self.OPENAPI_URL_PREFIX = "/api"
         self.OPENAPI_JSON_PATH = "openapi.json"
         self.OPENAPI_SWAGGER_UI_PATH = "/docs"
@@ -84,8 +84,14 @@ class Config:
                     "Errors share one shape: {code, status, message, errors?}. "
                     "Objects the caller may not see answer 404; 403 is for a role that may "
                     "never use an operation."
-                )
+                ),
+                "license": {
+                    "name": "AGPL-3.0-or-later",
+                    "url": "https://www.gnu.org/licenses/agpl-3.0.html",
+                },
             },
+            # Paths are absolute (/api/v1/...): the server is wherever the document came from.
+            "servers": [{"url": "/", "description": "this server"}],
             "components": {
                 "securitySchemes": {
                     "bearerAuth": {"type": "http", "scheme": "bearer"},

@@ -1,7 +1,13 @@
 """What makes the OpenAPI document one a generated client can trust: an error schema with its
-always-present fields required, nullable references that generators read as `T | null`, the
-headers that are sent (Retry-After, X-Pagination as text), `security` said on every operation
-and the 422 every operation gives for an unknown query parameter."""
+always-present fields required, the headers that are sent (Retry-After, X-Pagination as
+text), `security` said on every operation, the 422 every operation gives for an unknown query
+parameter, and path parameters with the bounds they are matched with.
+
+The document is OpenAPI 3.1: apispec writes a nullable reference there as
+`anyOf: [$ref, {type: null}]`, which generators read as `T | null`. In 3.0 it writes
+`anyOf: [{type: object, nullable: true}, $ref]` (TypeScript: `Record<string, never> | null |
+T`), and the 3.0 alternative, `allOf: [$ref]` with `nullable`, needs a `type` beside
+`nullable` to be valid, with which openapi-python-client drops the null."""
 
 from __future__ import annotations
 
@@ -50,20 +56,6 @@ class ContractPlugin(BasePlugin):
             responses = operation.setdefault("responses", {})
             if not {"422", 422} & set(responses):  # unknown query parameters are refused
                 responses["422"] = "UNPROCESSABLE_ENTITY"
-
-
-def nullable_reference(converter: Any, field: fields.Field, ret: dict, **kwargs: Any) -> dict:
-    """apispec writes a nullable nested schema as `anyOf: [{type: object, nullable}, $ref]`,
-    which TypeScript generators read as `Record<string, never> | null | T`. OpenAPI 3.0's
-    `allOf: [$ref]` beside `nullable: true` reads as `T | null`."""
-    options = ret.get("anyOf")
-    placeholder = {"type": "object", "nullable": True}
-    if field.allow_none and isinstance(options, list) and placeholder in options:
-        refs = [option for option in options if option != placeholder]
-        del ret["anyOf"]
-        ret["allOf"] = refs
-        ret["nullable"] = True
-    return {}
 
 
 class NameConverter(BaseConverter):

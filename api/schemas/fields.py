@@ -17,6 +17,9 @@ _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 # Multi-line text may hold tabs and line breaks (CR too, for CRLF line endings).
 _REFUSED_MULTILINE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 _REFUSED_ONE_LINE = re.compile("[\x00-\x1f\ud800-\udfff]")
+# The same rules as patterns for the document (JSON text cannot carry a lone surrogate).
+MULTILINE_PATTERN = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f]*$"
+ONE_LINE_PATTERN = r"^[^\u0000-\u001f]*$"
 
 
 class Text(fields.String):
@@ -26,6 +29,9 @@ class Text(fields.String):
     def __init__(self, *, multiline: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.multiline = multiline
+        if not any(isinstance(check, validate.Regexp) for check in self.validators):
+            pattern = MULTILINE_PATTERN if multiline else ONE_LINE_PATTERN
+            self.metadata = {"pattern": pattern, **self.metadata}
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)
