@@ -12,6 +12,7 @@ from api.schemas.accounts import ChangePasswordSchema, MePatchSchema, MeSchema
 from api.schemas.care import DeleteAccountSchema, ExportSchema
 from api.security import auth_required, current_auth_session, current_user, documents
 from api.services import accounts, privacy
+from api.services.stats import today_for
 
 blp = Blueprint("me", __name__, url_prefix="/api/v1/me", description="Your own account")
 
@@ -70,10 +71,21 @@ class Password(MethodView):
 @blp.route("/export")
 class Export(MethodView):
     @auth_required()
-    @blp.response(200, ExportSchema)
+    @blp.response(
+        200,
+        ExportSchema,
+        headers={
+            "Content-Disposition": {
+                "description": "a download: interlude-export-YYYY-MM-DD.json (your today)",
+                "schema": {"type": "string"},
+            }
+        },
+    )
     @blp.doc(operationId="exportAccount")
     def get(self):
         """Everything stored about you, as one JSON document"""
-        document = privacy.export_account(db.session, current_user(), clock=now)
+        me = current_user()
+        document = privacy.export_account(db.session, me, clock=now)
         db.session.commit()  # a therapist's export is logged for their clients
-        return document
+        name = f"interlude-export-{today_for(me, now).isoformat()}.json"
+        return document, 200, {"Content-Disposition": f'attachment; filename="{name}"'}

@@ -20,8 +20,8 @@ def password_field(**kwargs: Any) -> fields.String:
     return fields.String(validate=length, load_only=True, **kwargs)
 
 
-# An address as people write it: RFC 5322's plain characters, one @, a domain with a dot. (What a mailbox
-# accepts is up to its server; this catches typing slips and is the same rule as the document.)
+# An address as people write it: RFC 5322's plain characters, one @, a domain with a dot.
+# (What a mailbox accepts is up to its server; this catches slips, and the document says it.)
 EMAIL_PATTERN = (
     r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}"
     r"@[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$"

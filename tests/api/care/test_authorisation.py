@@ -444,7 +444,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     ),
     (
         "PUT",
-        "/api/v1/exercises/<name:slug>/versions/<int(min=1, max=1000000):number>/recordings/<name:segment_id>",
+        "/api/v1/exercises/<name:slug>/versions/<int(min=1, max=1000000):number>"
+        "/recordings/<name:segment_id>",
     ): Row(
         editors_only(201),
         "/api/v1/exercises/{draft_slug}/versions/{number}/recordings/{segment_id}",
