@@ -32,7 +32,7 @@ class CatalogQuerySchema(Schema):
 
 class VersionQuerySchema(Schema):
     version = fields.Integer(
-        validate=validate.Range(min=1),
+        validate=validate.Range(min=1, max=1_000_000),
         metadata={"description": "editors and admins only: a draft version to preview"},
     )
     v = Text(
