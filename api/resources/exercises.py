@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from werkzeug.wrappers import Response as BaseResponse
 
 from api.cache import public_cache
-from api.delivery import IMMUTABLE, REVALIDATE, deliver_audio
+from api.delivery import IMMUTABLE, OCTET_STREAM, REVALIDATE, deliver_audio
 from api.extensions import db
 from api.models import Exercise, ExerciseVersion, Variant, VersionStatus
 from api.openapi import TOKEN_OPTIONAL
@@ -34,7 +34,13 @@ blp = Blueprint(
 )
 
 BINARY = {"schema": {"type": "string", "format": "binary"}}
-AUDIO_TYPES = {"audio/mp4": BINARY, "audio/ogg": BINARY, "audio/mpeg": BINARY}
+# The rendition's own type, or application/octet-stream when the request asks for that.
+AUDIO_TYPES = {
+    "audio/mp4": BINARY,
+    "audio/ogg": BINARY,
+    "audio/mpeg": BINARY,
+    OCTET_STREAM: BINARY,
+}
 
 
 def _header(description: str, **schema: object) -> dict[str, object]:
