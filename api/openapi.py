@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from apispec import APISpec, BasePlugin
+from apispec import BasePlugin
 from flask import Flask
 from flask_smorest import Api
 from marshmallow import Schema, fields
@@ -42,9 +42,6 @@ class ErrorSchema(Schema):
 
 class ContractPlugin(BasePlugin):
     """Runs on every operation after flask-smorest has described it."""
-
-    def init_spec(self, spec: APISpec) -> None:
-        super().init_spec(spec)
 
     def operation_helper(
         self, path: str | None = None, operations: dict | None = None, **kwargs: Any

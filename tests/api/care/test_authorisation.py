@@ -378,6 +378,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     # --- operations ---
     ("GET", "/healthz"): Row(everyone(200), "/healthz"),
     ("GET", "/readyz"): Row(everyone(200), "/readyz"),
+    ("GET", "/api/v1"): Row(everyone(200), "/api/v1"),
     # --- accounts ---
     ("POST", "/api/v1/auth/register"): Row(
         everyone(202),
@@ -548,6 +549,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ),
 }
 
+OPERATIONS_OUTSIDE_API = ("/healthz", "/readyz", API)  # API: the index of links
 NOT_API = ("/api/docs", "/api/openapi.json")  # documentation, served to anyone
 # The web app's files, public like the documentation (tests/api/test_web.py).
 WEB_APP = ("/", "/manifest.webmanifest", "/sw.js")
@@ -556,7 +558,7 @@ WEB_APP = ("/", "/manifest.webmanifest", "/sw.js")
 def operations(app: Flask) -> set[tuple[str, str]]:
     found = set()
     for rule in app.url_map.iter_rules():
-        if not (rule.rule.startswith(f"{API}/") or rule.rule in ("/healthz", "/readyz")):
+        if not (rule.rule.startswith(f"{API}/") or rule.rule in OPERATIONS_OUTSIDE_API):
             continue
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             found.add((method, rule.rule))
@@ -576,7 +578,7 @@ def test_the_docs_are_the_only_routes_outside_the_matrix(app):
     others = {
         rule.rule
         for rule in app.url_map.iter_rules()
-        if not (rule.rule.startswith(f"{API}/") or rule.rule in ("/healthz", "/readyz"))
+        if not (rule.rule.startswith(f"{API}/") or rule.rule in OPERATIONS_OUTSIDE_API)
     }
     assert all(
         rule.startswith(NOT_API) or rule in WEB_APP or rule.startswith("/app/") for rule in others
