@@ -72,7 +72,7 @@ class Config:
         # flask-smorest / OpenAPI
         self.API_TITLE = "Interlude"
         self.API_VERSION = "v1"
-        self.OPENAPI_VERSION = "3.1.0"
+        self.OPENAPI_VERSION = "3.0.3"  # 3.1 is not shown by the bundled Swagger UI (4.x)
         self.OPENAPI_URL_PREFIX = "/api"
         self.OPENAPI_JSON_PATH = "openapi.json"
         self.OPENAPI_SWAGGER_UI_PATH = "/docs"

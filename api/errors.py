@@ -23,6 +23,7 @@ from api.openapi import (
     RETRY_AFTER,
     ContractPlugin,
     ErrorSchema,
+    nullable_reference,
 )
 from api.services.errors import ServiceError
 
@@ -38,6 +39,7 @@ class InterludeApi(Api):
     def _init_spec(self, **kwargs: Any) -> None:
         kwargs["extra_plugins"] = [*kwargs.get("extra_plugins", ()), ContractPlugin()]
         super()._init_spec(**kwargs)
+        self.ma_plugin.converter.add_attribute_function(nullable_reference)
 
     def _register_pagination_header(self) -> None:
         # X-Pagination carries JSON text: a string header (a `schema: object` header would

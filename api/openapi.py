@@ -3,11 +3,12 @@ always-present fields required, the headers that are sent (Retry-After, X-Pagina
 text), `security` said on every operation, the 422 every operation gives for an unknown query
 parameter, and path parameters with the bounds they are matched with.
 
-The document is OpenAPI 3.1: apispec writes a nullable reference there as
-`anyOf: [$ref, {type: null}]`, which generators read as `T | null`. In 3.0 it writes
-`anyOf: [{type: object, nullable: true}, $ref]` (TypeScript: `Record<string, never> | null |
-T`), and the 3.0 alternative, `allOf: [$ref]` with `nullable`, needs a `type` beside
-`nullable` to be valid, with which openapi-python-client drops the null."""
+A nullable reference is written `anyOf: [$ref, {type: object, nullable: true, enum: [null]}]`:
+generators read it as `T | null` (openapi-python-client: `None | T`; openapi-typescript:
+`T | null`). apispec's own form, `anyOf: [{type: object, nullable: true}, $ref]`, reads as
+`Record<string, never> | null | T`; `allOf: [$ref]` beside `nullable` needs a `type` there to
+be valid 3.0, and with one openapi-python-client drops the null. The document stays 3.0: the
+bundled Swagger UI (4.x) cannot show 3.1."""
 
 from __future__ import annotations
 
@@ -53,6 +54,18 @@ class ContractPlugin(BasePlugin):
             responses = operation.setdefault("responses", {})
             if not {"422", 422} & set(responses):  # unknown query parameters are refused
                 responses["422"] = "UNPROCESSABLE_ENTITY"
+
+
+NULL_ONLY = {"type": "object", "nullable": True, "enum": [None]}
+
+
+def nullable_reference(converter: Any, field: fields.Field, ret: dict, **kwargs: Any) -> dict:
+    """An apispec attribute function, run after its own: rewrite a nullable reference."""
+    options = ret.get("anyOf")
+    placeholder = {"type": "object", "nullable": True}
+    if field.allow_none and isinstance(options, list) and placeholder in options:
+        ret["anyOf"] = [option for option in options if option != placeholder] + [NULL_ONLY]
+    return {}
 
 
 class NameConverter(BaseConverter):
