@@ -138,7 +138,7 @@ class Catalog(MethodView):
     @public_cache
     @blp.arguments(CatalogQuerySchema, location="query")
     @blp.response(200, ExerciseSummarySchema(many=True))
-    @blp.paginate()
+    @blp.paginate(page_size=CATALOG_PAGE_SIZE)
     @blp.doc(operationId="listExercises")
     def get(self, filters, pagination_parameters):
         """Published exercises, filtered by kind, words, length and language"""
