@@ -23,7 +23,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed-run
 	$(FLASK) db upgrade
 	$(FLASK) content sync
-	@echo "Interlude: open http://127.0.0.1:8000/ (the app) · API: http://127.0.0.1:8000/api/v1 · docs: http://127.0.0.1:8000/api/docs"
+	@echo "Interlude: open http://127.0.0.1:8000/ (the app) · API: http://127.0.0.1:8000/api/v1 · docs: http://127.0.0.1:8000/api/docs · health: /healthz, /readyz"
 	$(BIN)/gunicorn -c infra/gunicorn.conf.py "api:create_app()"
 
 test: $(VENV)/.installed-dev

@@ -23,6 +23,7 @@ from api.extensions import api, cors, db, limiter, migrate
 from api.jobs import RUNNER_EXTENSION, make_runner
 from api.jsondepth import refuse_deep_json
 from api.logs import configure_logging
+from api.openapi import register_converters
 from api.query import register_query_check
 from api.services.accounts import Passwords
 from api.services.health import database_check
@@ -54,12 +55,20 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
     configure_logging(app)
     _init_database(app)
     api.init_app(app)
+    register_converters(app, api)
     limiter.init_app(app)
     if app.config["CORS_ORIGINS"]:
         cors.init_app(
             app,
             origins=app.config["CORS_ORIGINS"],
-            expose_headers=["X-Request-ID", "X-Pagination", "ETag", "Content-Range"],
+            expose_headers=[
+                "X-Request-ID",
+                "X-Pagination",
+                "ETag",
+                "Content-Range",
+                "Retry-After",
+                "Content-Disposition",
+            ],
             max_age=600,
         )
     register_error_handlers(app, api)

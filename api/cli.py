@@ -13,10 +13,13 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from marshmallow import ValidationError
 from tqdm import tqdm
 
+from api.errors import summarise_errors
 from api.extensions import db
 from api.models import Role
+from api.schemas.accounts import CreateUserSchema
 from api.services import accounts, library
 from api.services.errors import ServiceError
 from api.services.rendering import RenderSettings
@@ -39,20 +42,17 @@ users = AppGroup("users", help="Manage accounts.")
 )
 def create_user(email: str, role: str, display_name: str | None, timezone: str, password: str):
     """Create an account (the first admin, therapists, editors)."""
-    if not accounts.PASSWORD_MIN <= len(password) <= accounts.PASSWORD_MAX:
-        raise click.BadParameter(
-            f"use {accounts.PASSWORD_MIN} to {accounts.PASSWORD_MAX} characters",
-            param_hint="--password",
-        )
+    given = {"email": email, "role": role, "timezone": timezone, "password": password}
+    if display_name is not None:
+        given["display_name"] = display_name
+    try:  # the same rules as POST /admin/users
+        data = CreateUserSchema().load(given)
+    except ValidationError as error:
+        summary = summarise_errors({"json": error.messages})
+        raise click.UsageError(f"Please fix: {summary}") from None
     try:
         user = accounts.create_user(
-            db.session,
-            current_app.extensions["interlude.passwords"],
-            email=email,
-            password=password,
-            role=Role(role),
-            display_name=display_name,
-            timezone=timezone,
+            db.session, current_app.extensions["interlude.passwords"], **data
         )
         db.session.commit()
     except ServiceError as error:

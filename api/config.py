@@ -50,6 +50,10 @@ class Config:
         # Limits for POST /auth/token: per account (the email tried) and per client address.
         self.TOKEN_RATE_LIMIT_ACCOUNT = _env("TOKEN_RATE_LIMIT_ACCOUNT", "10/minute;50/hour")
         self.TOKEN_RATE_LIMIT_ADDRESS = _env("TOKEN_RATE_LIMIT_ADDRESS", "30/minute")
+        # Sign-ups (POST /auth/register), per client address and in total: refused before the
+        # password is hashed. A clinic signing people up from one network shares one address.
+        self.REGISTER_RATE_LIMIT_ADDRESS = _env("REGISTER_RATE_LIMIT_ADDRESS", "10/minute;50/hour")
+        self.REGISTER_RATE_LIMIT_TOTAL = _env("REGISTER_RATE_LIMIT_TOTAL", "60/minute;1000/hour")
         # Invitation codes tried, per client and per address.
         self.INVITE_RATE_LIMIT = _env("INVITE_RATE_LIMIT", "10/hour")
         # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted (0: none,
@@ -71,7 +75,7 @@ class Config:
         # flask-smorest / OpenAPI
         self.API_TITLE = "Interlude"
         self.API_VERSION = "v1"
-        self.OPENAPI_VERSION = "3.0.3"
+        self.OPENAPI_VERSION = "3.0.3"  # 3.1 is not shown by the bundled Swagger UI (4.x)
         self.OPENAPI_URL_PREFIX = "/api"
         self.OPENAPI_JSON_PATH = "openapi.json"
         self.OPENAPI_SWAGGER_UI_PATH = "/docs"
@@ -83,8 +87,14 @@ class Config:
                     "Errors share one shape: {code, status, message, errors?}. "
                     "Objects the caller may not see answer 404; 403 is for a role that may "
                     "never use an operation."
-                )
+                ),
+                "license": {
+                    "name": "AGPL-3.0-or-later",
+                    "url": "https://www.gnu.org/licenses/agpl-3.0.html",
+                },
             },
+            # Paths are absolute (/api/v1/...): the server is wherever the document came from.
+            "servers": [{"url": "/", "description": "this server"}],
             "components": {
                 "securitySchemes": {
                     "bearerAuth": {"type": "http", "scheme": "bearer"},

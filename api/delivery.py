@@ -16,6 +16,7 @@ from api.storage.base import Storage
 
 log = logging.getLogger("interlude.delivery")
 
+OCTET_STREAM = "application/octet-stream"
 IMMUTABLE = "public, max-age=31536000, immutable"
 # The audio URL without a fingerprint can change meaning when a new version is published.
 REVALIDATE = "public, max-age=300"
@@ -60,9 +61,12 @@ def _send_local(path: Path, rendition: Rendition) -> Response:
                 message=f"Range '{header}' lies outside the {size} bytes of this file.",
                 headers={"Content-Range": f"bytes */{size}"},
             )
+    # Generated clients read only JSON, text and application/octet-stream as typed bodies; one
+    # that asks for octet-stream gets the same bytes labelled so. Browsers get the audio type.
+    mimetype = request.accept_mimetypes.best_match([rendition.mime, OCTET_STREAM])
     response = send_file(
         path,
-        mimetype=rendition.mime,
+        mimetype=mimetype or rendition.mime,
         conditional=True,
         etag=rendition.sha256,
         max_age=None,

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
+from typing import Any
 
 from flask import Flask, current_app
 from flask_smorest import Api
+from flask_smorest.utils import prepare_response
 from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import (
     Conflict,
@@ -15,26 +18,46 @@ from werkzeug.exceptions import (
     default_exceptions,
 )
 
+from api.openapi import (
+    PAGINATION_HEADER,
+    RETRY_AFTER,
+    ContractPlugin,
+    ErrorSchema,
+    nullable_reference,
+)
 from api.services.errors import ServiceError
 
 log = logging.getLogger("interlude.errors")
 
 
 class InterludeApi(Api):
-    """flask-smorest's Api, with a human message on every error (404 and 405 included)."""
+    """flask-smorest's Api, with a human message on every error (404 and 405 included) and a
+    document tuned for generated clients (api.openapi)."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+    def _init_spec(self, **kwargs: Any) -> None:
+        kwargs["extra_plugins"] = [*kwargs.get("extra_plugins", ()), ContractPlugin()]
+        super()._init_spec(**kwargs)
+        self.ma_plugin.converter.add_attribute_function(nullable_reference)
 
     def _register_pagination_header(self) -> None:
-        # X-Pagination carries JSON text; say so (as `content`), so the spec is true to the
-        # wire: a `schema: object` header means comma-separated key=value pairs in OpenAPI.
-        self.spec.components.header(
-            "PAGINATION",
-            {
-                "description": "Pagination metadata as JSON: total, total_pages, first_page, "
-                "last_page, page, previous_page, next_page",
-                "content": {"application/json": {"schema": {"type": "object"}}},
-            },
-            lazy=True,
-        )
+        # X-Pagination carries JSON text: a string header (a `schema: object` header would
+        # mean comma-separated key=value pairs in OpenAPI).
+        self.spec.components.header("PAGINATION", PAGINATION_HEADER, lazy=True)
+
+    def _register_responses(self) -> None:
+        # flask-smorest's components, one per status (and DEFAULT_ERROR); every 429 we send
+        # carries Retry-After, so its component says so.
+        for status in [*HTTPStatus, None]:
+            response: dict[str, Any] = {"description": status.phrase if status else "Error"}
+            if status is None or not (100 <= status < 200 or status in (204, 304)):
+                response["schema"] = self.ERROR_SCHEMA
+            if status == HTTPStatus.TOO_MANY_REQUESTS:
+                response["headers"] = {"Retry-After": RETRY_AFTER}
+            prepare_response(response, self.spec, self.DEFAULT_RESPONSE_CONTENT_TYPE)
+            name = status.name if status else "DEFAULT_ERROR"
+            self.spec.components.response(name, response, lazy=True)
 
     def handle_http_exception(self, error: HTTPException):
         payload, code, headers = super().handle_http_exception(error)

@@ -61,8 +61,9 @@ def auth_required(*roles: Role) -> Callable[[F], F]:
                     headers={"WWW-Authenticate": 'Bearer realm="interlude", error="invalid_token"'},
                 )
             if roles and user.role not in roles:
-                allowed = ", ".join(r.value for r in roles)
-                abort(403, message=f"This needs the role {allowed}; you are a {user.role.value}.")
+                allowed = " or ".join(with_article(r.value) for r in roles)
+                you = with_article(user.role.value)
+                abort(403, message=f"This needs {allowed}; you are {you}.")
             g.current_user, g.current_auth_session = user, pair
             return current_app.ensure_sync(func)(*args, **kwargs)
 
@@ -73,6 +74,10 @@ def auth_required(*roles: Role) -> Callable[[F], F]:
         return cast(F, documented)
 
     return decorator
+
+
+def with_article(word: str) -> str:
+    return f"{'an' if word[0] in 'aeiou' else 'a'} {word}"
 
 
 def documents(*codes: int) -> Callable[[F], F]:

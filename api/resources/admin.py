@@ -23,6 +23,7 @@ class Users(MethodView):
     @blp.arguments(CreateUserSchema)
     @blp.response(201, MeSchema)
     @documents(409, 415)
+    @blp.doc(operationId="createUser")
     def post(self, data):
         """Create an account of any role (therapist, editor, admin, client)"""
         user = accounts.create_user(db.session, passwords(), **data)

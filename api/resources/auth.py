@@ -8,11 +8,10 @@ from flask_smorest import Blueprint
 from werkzeug.wrappers import Response
 
 from api.extensions import db
-from api.models import Role
 from api.ratelimit import enforce
 from api.resources.deps import passwords, token_policy
 from api.schemas.accounts import (
-    MeSchema,
+    MessageSchema,
     RefreshRequestSchema,
     RegisterSchema,
     TokenRequestSchema,
@@ -77,13 +76,22 @@ def clear_refresh_cookie() -> None:
 class Register(MethodView):
     @writes
     @blp.arguments(RegisterSchema)
-    @blp.response(201, MeSchema)
-    @documents(409, 415)
+    @blp.response(202, MessageSchema)
+    @documents(415, 429)
+    @blp.doc(operationId="registerAccount")
     def post(self, data):
-        """Create a client account"""
-        user = accounts.create_user(db.session, passwords(), role=Role.CLIENT, **data)
+        """Sign up as a client, then sign in
+
+        The answer is the same whether or not the address already has an account, so that
+        sign-up does not reveal who uses the service: sign in next with the same address and
+        password. Rate limited per client address and in total (429 with Retry-After), before
+        any password is hashed."""
+        config = current_app.config
+        enforce(config["REGISTER_RATE_LIMIT_ADDRESS"], f"register-addr:{request.remote_addr}")
+        enforce(config["REGISTER_RATE_LIMIT_TOTAL"], "register-all")
+        message = accounts.register_client(db.session, passwords(), **data)
         db.session.commit()
-        return user
+        return {"message": message}
 
 
 @blp.route("/token")
@@ -92,6 +100,7 @@ class Token(MethodView):
     @blp.arguments(TokenRequestSchema)
     @blp.response(200, TokenSchema)
     @documents(401, 415, 429)
+    @blp.doc(operationId="signIn")
     def post(self, data):
         """Sign in with email and password
 
@@ -114,6 +123,7 @@ class Refresh(MethodView):
     @blp.arguments(RefreshRequestSchema)
     @blp.response(200, TokenSchema)
     @documents(401, 415)
+    @blp.doc(operationId="refreshTokens")
     def post(self, data):
         """Exchange a refresh token for a new pair
 
@@ -142,6 +152,7 @@ class Logout(MethodView):
     @writes
     @auth_required()
     @blp.response(204)
+    @blp.doc(operationId="signOut")
     def post(self):
         """Sign out: this token pair and its refreshed successors stop working
 

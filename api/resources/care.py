@@ -102,6 +102,7 @@ class Invitations(MethodView):
     @writes
     @auth_required(Role.THERAPIST)
     @blp.response(201, InvitationSchema)
+    @blp.doc(operationId="createInvitation")
     def post(self):
         """Create a single-use invitation code for a client (valid for 7 days)"""
         invitation, code = care.create_invitation(db.session, current_user(), clock=now)
@@ -109,13 +110,14 @@ class Invitations(MethodView):
         return {"code": code, "expires_at": invitation.expires_at}
 
 
-@blp.route("/invitations/<code>/accept")
+@blp.route("/invitations/<code:code>/accept")
 class AcceptInvitation(MethodView):
     @writes
     @auth_required(Role.CLIENT)
     @blp.arguments(AcceptSchema)
     @blp.response(201, LinkSchema)
     @documents(404, 409, 415, 429)
+    @blp.doc(operationId="acceptInvitation")
     def post(self, data, code):
         """Accept a therapist's invitation, choosing what they may see
 
@@ -139,6 +141,7 @@ class MyTherapists(MethodView):
     @auth_required(Role.CLIENT)
     @blp.response(200, LinkSchema(many=True))
     @blp.paginate()
+    @blp.doc(operationId="listMyTherapists")
     def get(self, pagination_parameters):
         """The therapists you are linked with, and what each may see"""
         links = care.links_of_client(db.session, current_user())
@@ -152,6 +155,7 @@ class MyTherapist(MethodView):
     @blp.arguments(SharingSchema)
     @blp.response(200, LinkSchema)
     @documents(404, 415)
+    @blp.doc(operationId="updateTherapistLink")
     def patch(self, data, therapist_id):
         """Change what this therapist may see
 
@@ -170,6 +174,7 @@ class MyTherapist(MethodView):
     @auth_required(Role.CLIENT)
     @blp.response(204)
     @documents(404)
+    @blp.doc(operationId="endTherapistLink")
     def delete(self, therapist_id):
         """End the link: the therapist's access ends at once and their prescriptions end today"""
         me = current_user()
@@ -187,6 +192,7 @@ class Clients(MethodView):
     @auth_required(Role.THERAPIST)
     @blp.response(200, ClientSchema(many=True))
     @blp.paginate()
+    @blp.doc(operationId="listClients")
     def get(self, pagination_parameters):
         """Your linked clients, with their last practice and 7-day adherence
 
@@ -208,6 +214,7 @@ class ClientById(MethodView):
     @auth_required(Role.THERAPIST)
     @blp.response(200, ClientSchema)
     @documents(404)
+    @blp.doc(operationId="getClient")
     def get(self, client_id):
         """One linked client: last practice and 7-day adherence"""
         link = care.therapist_link(db.session, current_user(), client_id)
@@ -231,6 +238,7 @@ class ClientPractices(MethodView):
     @blp.arguments(PracticeListQuerySchema, location="query")
     @blp.response(200, ClientPracticePageSchema)
     @documents(404)
+    @blp.doc(operationId="listClientPractices")
     def get(self, args, client_id):
         """A linked client's practices, newest first
 
@@ -263,6 +271,7 @@ class ClientAdherence(MethodView):
     @blp.response(200, AdherenceSchema)
     @blp.doc(description=schedule.__doc__)
     @documents(404)
+    @blp.doc(operationId="getClientAdherence")
     def get(self, args, client_id):
         """Per prescription per week (Monday to Sunday in the client's time zone): expected
         and done"""
@@ -280,6 +289,7 @@ class ClientPrescriptions(MethodView):
     @blp.arguments(PrescriptionInSchema)
     @blp.response(201, PrescriptionSchema)
     @documents(404, 415)
+    @blp.doc(operationId="createPrescription")
     def post(self, data, client_id):
         """Prescribe a practice on a schedule"""
         link = care.therapist_link(db.session, current_user(), client_id)
@@ -292,6 +302,7 @@ class ClientPrescriptions(MethodView):
     @blp.response(200, PrescriptionSchema(many=True))
     @blp.paginate()
     @documents(404)
+    @blp.doc(operationId="listClientPrescriptions")
     def get(self, client_id, pagination_parameters):
         """What you have prescribed this client, newest first (ended ones too)"""
         link = care.therapist_link(db.session, current_user(), client_id)
@@ -309,6 +320,7 @@ class PrescriptionById(MethodView):
     @blp.arguments(PrescriptionPatchSchema)
     @blp.response(200, PrescriptionSchema)
     @documents(404, 409, 415)
+    @blp.doc(operationId="updatePrescription")
     def patch(self, data, prescription_id):
         """Change a prescription you wrote"""
         prescription, _link = care.therapist_prescription(
@@ -322,6 +334,7 @@ class PrescriptionById(MethodView):
     @auth_required(Role.THERAPIST)
     @blp.response(204)
     @documents(404)
+    @blp.doc(operationId="endPrescription")
     def delete(self, prescription_id):
         """End a prescription you wrote: due no more after today, kept in the history"""
         prescription, link = care.therapist_prescription(
@@ -341,6 +354,7 @@ class MyPrescriptions(MethodView):
     @auth_required(Role.CLIENT)
     @blp.response(200, PrescriptionSchema(many=True))
     @blp.paginate()
+    @blp.doc(operationId="listMyPrescriptions")
     def get(self, pagination_parameters):
         """What your therapists have prescribed you, newest first (ended ones too)"""
         rows = care.prescriptions_of_client(db.session, current_user())
@@ -352,6 +366,7 @@ class MyPlan(MethodView):
     @auth_required(Role.CLIENT)
     @blp.arguments(PlanQuerySchema, location="query")
     @blp.response(200, PlanSchema)
+    @blp.doc(operationId="getPlan")
     def get(self, args):
         """What is due on a day (default: your today) and whether it is done
 
@@ -371,6 +386,7 @@ class MyAccessLog(MethodView):
     @auth_required(Role.CLIENT)
     @blp.response(200, AccessLogEntrySchema(many=True))
     @blp.paginate()
+    @blp.doc(operationId="listAccessLog")
     def get(self, pagination_parameters):
         """Every time a therapist looked at your data: who, what and when (newest first)"""
         entries = page_of(care.access_log(db.session, current_user()), pagination_parameters)

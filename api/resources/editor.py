@@ -53,6 +53,7 @@ class ValidateScript(MethodView):
     @blp.arguments(SourceSchema)
     @blp.response(200, ValidationSchema)
     @documents(415)
+    @blp.doc(operationId="validateScript")
     def post(self, data):
         """Check a script: line-numbered errors (422), warnings and estimated durations"""
         checked = content.check_source(data["source"])
@@ -67,6 +68,7 @@ class Scripts(MethodView):
     @blp.arguments(SourceSchema)
     @blp.response(201, VersionRefSchema)
     @documents(409, 415)
+    @blp.doc(operationId="uploadScript")
     def post(self, data):
         """Upload a script as the next draft version of its exercise (made on first upload)"""
         version = content.create_version(db.session, data["source"], author_id=current_user().id)
@@ -74,19 +76,22 @@ class Scripts(MethodView):
         return {"slug": version.exercise.slug, "version": version.number, "status": version.status}
 
 
-@blp.route("/exercises/<slug>/versions")
+@blp.route("/exercises/<name:slug>/versions")
 class Versions(MethodView):
     @auth_required(*EDITORS)
     @blp.response(200, VersionSchema(many=True))
     @blp.paginate()
     @documents(404)
+    @blp.doc(operationId="listVersions")
     def get(self, slug, pagination_parameters):
         """Every version of an exercise, newest first, with its status"""
         versions = page_of(content.list_versions(db.session, slug), pagination_parameters)
         return [version_body(v) for v in versions]
 
 
-@blp.route("/exercises/<slug>/versions/<int:number>/recordings/<segment_id>")
+@blp.route(
+    "/exercises/<name:slug>/versions/<int(min=1, max=1000000):number>/recordings/<name:segment_id>"
+)
 class Recordings(MethodView):
     @writes
     @auth_required(*EDITORS)
@@ -94,6 +99,7 @@ class Recordings(MethodView):
     @blp.response(201, RecordingSchema)
     @blp.alt_response(200, schema=RecordingSchema, description="replaced", success=True)
     @documents(404, 409, 413, 415)
+    @blp.doc(operationId="uploadRecording")
     def put(self, files, slug, number, segment_id):
         """Upload a narration recording that replaces the voice of one say segment
 
@@ -119,12 +125,13 @@ class Recordings(MethodView):
         return recording, 201 if created else 200
 
 
-@blp.route("/exercises/<slug>/versions/<int:number>/render")
+@blp.route("/exercises/<name:slug>/versions/<int(min=1, max=1000000):number>/render")
 class Render(MethodView):
     @writes
     @auth_required(*EDITORS)
     @blp.response(202, JobAcceptedSchema)
     @documents(404, 409)
+    @blp.doc(operationId="renderVersion")
     def post(self, slug, number):
         """Render every length of a version into audio, captions and timelines (a job)"""
         version = content.find_version(db.session, slug, number)
@@ -134,12 +141,13 @@ class Render(MethodView):
         return {"job": job_service.get_job(db.session, job_id)}
 
 
-@blp.route("/exercises/<slug>/versions/<int:number>/publish")
+@blp.route("/exercises/<name:slug>/versions/<int(min=1, max=1000000):number>/publish")
 class Publish(MethodView):
     @writes
     @auth_required(*EDITORS)
     @blp.response(200, VersionRefSchema)
     @documents(404, 409)
+    @blp.doc(operationId="publishVersion")
     def post(self, slug, number):
         """Make a rendered version the one clients get; the switch is atomic"""
         version = content.publish(db.session, content.find_version(db.session, slug, number))

@@ -10,9 +10,10 @@ from flask_smorest import Blueprint
 from werkzeug.wrappers import Response as BaseResponse
 
 from api.cache import public_cache
-from api.delivery import IMMUTABLE, REVALIDATE, deliver_audio
+from api.delivery import IMMUTABLE, OCTET_STREAM, REVALIDATE, deliver_audio
 from api.extensions import db
 from api.models import Exercise, ExerciseVersion, Variant, VersionStatus
+from api.openapi import TOKEN_OPTIONAL
 from api.resources.deps import page_of, storage
 from api.schemas.content import (
     AudioQuerySchema,
@@ -32,15 +33,53 @@ blp = Blueprint(
     description="Published exercises and their audio. Public; editors also see drafts.",
 )
 
-AUDIO_TYPES: dict[str, dict[str, object]] = {"audio/mp4": {}, "audio/ogg": {}, "audio/mpeg": {}}
+BINARY = {"schema": {"type": "string", "format": "binary"}}
+# The rendition's own type, or application/octet-stream when the request asks for that.
+AUDIO_TYPES = {
+    "audio/mp4": BINARY,
+    "audio/ogg": BINARY,
+    "audio/mpeg": BINARY,
+    OCTET_STREAM: BINARY,
+}
+
+
+def _header(description: str, **schema: object) -> dict[str, object]:
+    return {"description": description, "schema": {"type": "string", **schema}}
+
+
+ETAG = _header("the file's strong validator (its sha256)")
+CACHING = _header("immutable with a fingerprinted URL (`v`), else revalidated; no-store for drafts")
+FILE_HEADERS = {
+    "ETag": ETAG,
+    "Cache-Control": CACHING,
+    "Accept-Ranges": _header("byte ranges are answered", enum=["bytes"]),
+}
 AUDIO_DOC = {
     "responses": {
-        "200": {"description": "the whole file", "content": AUDIO_TYPES},
-        "206": {"description": "the requested byte range", "content": AUDIO_TYPES},
-        "302": {"description": "S3 storage: a presigned URL to fetch the file from"},
-        "304": {"description": "not modified since the given ETag"},
+        "200": {"description": "the whole file", "content": AUDIO_TYPES, "headers": FILE_HEADERS},
+        "206": {
+            "description": "the requested byte range",
+            "content": AUDIO_TYPES,
+            "headers": {
+                **FILE_HEADERS,
+                "Content-Range": _header("the range sent", example="bytes 0-1023/48213"),
+            },
+        },
+        "302": {
+            "description": "S3 storage: a presigned URL to fetch the file from",
+            "headers": {"Location": _header("the presigned URL"), "Cache-Control": CACHING},
+        },
+        "304": {
+            "description": "not modified since the given ETag",
+            "headers": {"ETag": ETAG, "Cache-Control": CACHING},
+        },
     }
 }
+VALIDATED = {"ETag": _header("changes when the captions or timeline do"), "Cache-Control": CACHING}
+
+
+# A whole small library on one page (the built-in one has 14 exercises).
+CATALOG_PAGE_SIZE = 50
 
 
 def _visible(slug: str, args: dict) -> ExerciseVersion:
@@ -100,19 +139,21 @@ class Catalog(MethodView):
     @public_cache
     @blp.arguments(CatalogQuerySchema, location="query")
     @blp.response(200, ExerciseSummarySchema(many=True))
-    @blp.paginate()
+    @blp.paginate(page_size=CATALOG_PAGE_SIZE)
+    @blp.doc(operationId="listExercises")
     def get(self, filters, pagination_parameters):
         """Published exercises, filtered by kind, words, length and language"""
         exercises = page_of(content.catalog_query(**filters), pagination_parameters)
         return [_summary(e) for e in exercises]
 
 
-@blp.route("/<slug>")
+@blp.route("/<name:slug>")
 class Detail(MethodView):
     @public_cache
     @blp.arguments(VersionQuerySchema, location="query")
     @blp.response(200, ExerciseDetailSchema)
     @documents(404)
+    @blp.doc(operationId="getExercise", security=TOKEN_OPTIONAL)
     def get(self, args, slug):
         """One exercise with its variants (length, duration, audio, captions, timeline)"""
         version = _visible(slug, args)
@@ -131,11 +172,12 @@ class Detail(MethodView):
         }
 
 
-@blp.route("/<slug>/variants/<int:minutes>/audio")
+@blp.route("/<name:slug>/variants/<int(min=1, max=600):minutes>/audio")
 class Audio(MethodView):
     @blp.arguments(AudioQuerySchema, location="query")
     @blp.doc(**AUDIO_DOC)
     @documents(404, 416, 503)
+    @blp.doc(operationId="getAudio", security=TOKEN_OPTIONAL)
     def get(self, args, slug, minutes):
         """The audio of one length: one pre-mixed file, playable with the screen locked
 
@@ -149,11 +191,12 @@ class Audio(MethodView):
         return deliver_audio(storage(), rendition, fingerprinted=fingerprinted, published=published)
 
 
-@blp.route("/<slug>/variants/<int:minutes>/captions")
+@blp.route("/<name:slug>/variants/<int(min=1, max=600):minutes>/captions")
 class Captions(MethodView):
     @blp.arguments(VersionQuerySchema, location="query")
-    @blp.response(200, {"type": "string"}, content_type="text/vtt")
+    @blp.response(200, {"type": "string"}, content_type="text/vtt", headers=VALIDATED)
     @documents(404)
+    @blp.doc(operationId="getCaptions", security=TOKEN_OPTIONAL)
     def get(self, args, slug, minutes):
         """WebVTT captions of the spoken parts"""
         variant = content.find_variant(_visible(slug, args), minutes)
@@ -161,11 +204,12 @@ class Captions(MethodView):
         return _cached(response, args, variant)
 
 
-@blp.route("/<slug>/variants/<int:minutes>/timeline")
+@blp.route("/<name:slug>/variants/<int(min=1, max=600):minutes>/timeline")
 class TimelineView(MethodView):
     @blp.arguments(VersionQuerySchema, location="query")
-    @blp.response(200, TimelineSchema)
+    @blp.response(200, TimelineSchema, headers=VALIDATED)
     @documents(404)
+    @blp.doc(operationId="getTimeline", security=TOKEN_OPTIONAL)
     def get(self, args, slug, minutes):
         """The timed events the PWA animates its pacer and captions from"""
         variant = content.find_variant(_visible(slug, args), minutes)

@@ -19,6 +19,7 @@ class JobById(MethodView):
     @auth_required(Role.EDITOR, Role.ADMIN)
     @blp.response(200, JobSchema)
     @documents(404)
+    @blp.doc(operationId="getJob")
     def get(self, job_id):
         """A job's status (queued, running, succeeded, failed), progress 0–1 and error"""
         return jobs.get_job(db.session, job_id)

@@ -12,6 +12,7 @@ from api.schemas.accounts import ChangePasswordSchema, MePatchSchema, MeSchema
 from api.schemas.care import DeleteAccountSchema, ExportSchema
 from api.security import auth_required, current_auth_session, current_user, documents
 from api.services import accounts, privacy
+from api.services.stats import today_for
 from api.transactions import writes
 
 blp = Blueprint("me", __name__, url_prefix="/api/v1/me", description="Your own account")
@@ -24,6 +25,7 @@ class Me(MethodView):
     @blp.arguments(DeleteAccountSchema)
     @blp.response(204)
     @documents(415)
+    @blp.doc(operationId="deleteAccount")
     def delete(self, data):
         """Erase your account and everything in it (give your password to confirm)
 
@@ -35,6 +37,7 @@ class Me(MethodView):
 
     @auth_required()
     @blp.response(200, MeSchema)
+    @blp.doc(operationId="getMe")
     def get(self):
         """Your profile"""
         return current_user()
@@ -43,6 +46,7 @@ class Me(MethodView):
     @auth_required()
     @blp.arguments(MePatchSchema, required=False)
     @blp.response(200, MeSchema)
+    @blp.doc(operationId="updateMe")
     def patch(self, changes):
         """Change your display name, time zone or when your day starts"""
         user = accounts.update_profile(db.session, current_user(), changes)
@@ -57,6 +61,7 @@ class Password(MethodView):
     @blp.arguments(ChangePasswordSchema)
     @blp.response(204)
     @documents(415)
+    @blp.doc(operationId="changePassword")
     def post(self, data):
         """Change your password
 
@@ -71,9 +76,21 @@ class Password(MethodView):
 class Export(MethodView):
     @writes
     @auth_required()
-    @blp.response(200, ExportSchema)
+    @blp.response(
+        200,
+        ExportSchema,
+        headers={
+            "Content-Disposition": {
+                "description": "a download: interlude-export-YYYY-MM-DD.json (your today)",
+                "schema": {"type": "string"},
+            }
+        },
+    )
+    @blp.doc(operationId="exportAccount")
     def get(self):
         """Everything stored about you, as one JSON document"""
-        document = privacy.export_account(db.session, current_user(), clock=now)
+        me = current_user()
+        document = privacy.export_account(db.session, me, clock=now)
         db.session.commit()  # a therapist's export is logged for their clients
-        return document
+        name = f"interlude-export-{today_for(me, now).isoformat()}.json"
+        return document, 200, {"Content-Disposition": f'attachment; filename="{name}"'}

@@ -57,6 +57,7 @@ class PracticeById(MethodView):
     @blp.response(201, PracticeSchema)
     @blp.alt_response(200, schema=PracticeSchema, description="an identical replay")
     @documents(404, 410, 415)
+    @blp.doc(operationId="recordPractice")
     def put(self, data, practice_id):
         """Record a practice, exactly once
 
@@ -73,6 +74,7 @@ class PracticeById(MethodView):
     @auth_required(Role.CLIENT)
     @blp.response(200, PracticeSchema)
     @documents(404)
+    @blp.doc(operationId="getPractice")
     def get(self, practice_id):
         """One of your practices"""
         return practice_body(practices.find_practice(db.session, current_user().id, practice_id))
@@ -81,6 +83,7 @@ class PracticeById(MethodView):
     @auth_required(Role.CLIENT)
     @blp.response(204)
     @documents(404)
+    @blp.doc(operationId="deletePractice")
     def delete(self, practice_id):
         """Delete a practice
 
@@ -97,6 +100,7 @@ class Sync(MethodView):
     @blp.arguments(SyncRequestSchema)
     @blp.response(200, SyncResponseSchema)
     @documents(413, 415)
+    @blp.doc(operationId="syncPractices")
     def post(self, data):
         """Record a queue of practices; each item is answered on its own, in order
 
@@ -119,6 +123,7 @@ class Practices(MethodView):
     @auth_required(Role.CLIENT)
     @blp.arguments(PracticeListQuerySchema, location="query")
     @blp.response(200, PracticePageSchema)
+    @blp.doc(operationId="listPractices")
     def get(self, args):
         """Your practices, newest first, a page at a time
 
@@ -141,6 +146,7 @@ class Practices(MethodView):
 class Stats(MethodView):
     @auth_required(Role.CLIENT)
     @blp.response(200, StatsSchema)
+    @blp.doc(operationId="getStats")
     def get(self):
         """Your progress: streaks, minutes, sessions, mood change, practices by kind
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from api.schemas.fields import BoundedDate, ClockTime
+from api.schemas.fields import BoundedDate, ClockTime, Slug, Text
 from api.schemas.practices import PracticeSchema, StrictBoolean
 from api.services.schedule import DAY_NAMES, Schedule
 
@@ -109,13 +109,13 @@ class ScheduleField(fields.Field):
 
 
 class PrescriptionInSchema(Schema):
-    exercise = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    exercise = Slug(required=True)
     length_minutes = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=600))
     schedule = ScheduleField(required=True)
     time_of_day = ClockTime(allow_none=True)
     start_date = BoundedDate(required=True)
     end_date = BoundedDate(allow_none=True)
-    note = fields.String(allow_none=True, validate=validate.Length(max=1000))
+    note = Text(multiline=True, allow_none=True, validate=validate.Length(max=1000))
 
     @validates_schema
     def end_after_start(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -125,7 +125,7 @@ class PrescriptionInSchema(Schema):
 
 
 class PrescriptionPatchSchema(PrescriptionInSchema):
-    exercise = fields.String(validate=validate.Length(min=1, max=80))
+    exercise = Slug()
     schedule = ScheduleField()
     start_date = BoundedDate()
 

@@ -6,13 +6,14 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
 from api.models import JobStatus, VersionStatus
+from api.schemas.fields import Text
 from api.services.content import FORMATS, MAX_SOURCE_CHARS
 from audio_scripts import KINDS
 
 
 class CatalogQuerySchema(Schema):
     kind = fields.String(validate=validate.OneOf(KINDS))
-    q = fields.String(
+    q = Text(
         validate=validate.Length(min=1, max=100),
         metadata={"description": "words to find in the title or summary"},
     )
@@ -20,16 +21,22 @@ class CatalogQuerySchema(Schema):
         validate=validate.Range(min=1, max=600),
         metadata={"description": "only exercises with a length of at most this many minutes"},
     )
-    language = fields.String(validate=validate.Regexp(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"))
+    language = Text(
+        validate=[
+            validate.Length(max=35),
+            validate.Regexp(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"),
+        ],
+        metadata={"description": "a language tag, e.g. en or pt-BR"},
+    )
 
 
 class VersionQuerySchema(Schema):
     version = fields.Integer(
-        validate=validate.Range(min=1),
+        validate=validate.Range(min=1, max=1_000_000),
         metadata={"description": "editors and admins only: a draft version to preview"},
     )
-    v = fields.String(
-        validate=validate.Length(max=64),
+    v = Text(
+        validate=validate.Regexp(r"^[0-9a-f]{0,64}$"),
         metadata={"description": "content fingerprint from the detail URLs (for caching)"},
     )
 
@@ -110,7 +117,8 @@ class TimelineSchema(Schema):
 
 
 class SourceSchema(Schema):
-    source = fields.String(
+    source = Text(
+        multiline=True,
         required=True,
         validate=validate.Length(min=1, max=MAX_SOURCE_CHARS),
         metadata={"description": "the exercise script, as YAML text"},

@@ -1,4 +1,5 @@
-"""Fields shared across schemas."""
+"""Fields shared across schemas. Every text a person or device sends is a `Text` (or built on
+it), so control characters and broken Unicode are refused in one place, with a clear 422."""
 
 from __future__ import annotations
 
@@ -6,12 +7,57 @@ import re
 from datetime import date, datetime, time
 from typing import Any
 
-from marshmallow import ValidationError, fields
+from marshmallow import ValidationError, fields, validate
 
 from api.services import DAY_RANGE, FIRST_DAY, LAST_DAY
-from api.services.accounts import iana_zones
+from api.services.accounts import timezone_message
+from api.services.zones import is_place_zone
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+# C0 controls and lone surrogates (JSON's "\ud800" decodes to one; no database can store it).
+# Multi-line text may hold tabs and line breaks (CR too, for CRLF line endings).
+_REFUSED_MULTILINE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+_REFUSED_ONE_LINE = re.compile("[\x00-\x1f\ud800-\udfff]")
+# The same rules as patterns for the document (JSON text cannot carry a lone surrogate).
+MULTILINE_PATTERN = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f]*$"
+ONE_LINE_PATTERN = r"^[^\u0000-\u001f]*$"
+
+
+class Text(fields.String):
+    """A string without control characters (other than tab and line breaks when `multiline`)
+    and without lone surrogates."""
+
+    def __init__(self, *, multiline: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.multiline = multiline
+        if not any(isinstance(check, validate.Regexp) for check in self.validators):
+            pattern = MULTILINE_PATTERN if multiline else ONE_LINE_PATTERN
+            self.metadata = {"pattern": pattern, **self.metadata}
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        refused = (_REFUSED_MULTILINE if self.multiline else _REFUSED_ONE_LINE).search(text)
+        if refused:
+            char = refused.group()
+            what = "an unpaired surrogate" if "\ud800" <= char <= "\udfff" else "a control"
+            raise ValidationError(
+                f"Remove the {what} character U+{ord(char):04X} at position {refused.start()}"
+                + ("; only tabs and line breaks may be used." if self.multiline else ".")
+            )
+        return text
+
+
+SLUG_PATTERN = r"^[a-z0-9-]{1,80}$"
+
+
+class Slug(Text):
+    """An exercise's slug: lowercase letters, digits and hyphens."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("metadata", {}).setdefault("description", "the exercise's slug")
+        error = "Give an exercise slug: 1 to 80 lowercase letters, digits and hyphens."
+        super().__init__(validate=validate.Regexp(SLUG_PATTERN, error=error), **kwargs)
+
 
 _DAY_PATTERN = r"20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
 _OFFSET_PATTERN = (
@@ -78,17 +124,22 @@ class ClockTime(fields.Field[time]):
         return time(int(match.group(1)), int(match.group(2)))
 
 
-class TimeZone(fields.String):
-    """An IANA time zone name such as Europe/London (the spec lists them all)."""
+class TimeZone(Text):
+    """An IANA time zone of a place, such as Europe/London or Etc/UTC. Not an enum: the list
+    is long and changes with each tzdata release; the server's answer is the truth."""
 
     def __init__(self, **kwargs: Any) -> None:
         metadata = kwargs.setdefault("metadata", {})
         metadata.setdefault("example", "Europe/London")
-        metadata.setdefault("enum", sorted(iana_zones()))
-        super().__init__(**kwargs)
+        metadata.setdefault(
+            "description",
+            "an IANA time zone name of a place (canonical or a standard link), "
+            "as in the tzdata package",
+        )
+        super().__init__(validate=validate.Length(min=1, max=64), **kwargs)
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
         name = super()._deserialize(value, attr, data, **kwargs)
-        if name not in iana_zones():
-            raise ValidationError(f"timezone '{name}' is not an IANA zone, e.g. 'Europe/London'.")
+        if not is_place_zone(name):
+            raise ValidationError(timezone_message(name) + ".")
         return name

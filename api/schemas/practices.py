@@ -7,7 +7,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from api.schemas.fields import BoundedAwareDateTime, BoundedDate
+from api.schemas.fields import BoundedAwareDateTime, BoundedDate, Slug, Text
 from api.services.practices import (
     MAX_BATCH,
     MAX_DURATION_SECONDS,
@@ -57,11 +57,7 @@ class PracticeBodySchema(Schema):
     id = fields.UUID(
         metadata={"description": "optional here; if given it must be the id in the path"}
     )
-    exercise = fields.String(
-        required=True,
-        validate=validate.Length(min=1, max=80),
-        metadata={"description": "the exercise's slug"},
-    )
+    exercise = Slug(required=True)
     length_minutes = StrictInteger(
         allow_none=True,
         validate=validate.Range(min=1, max=600),
@@ -88,7 +84,8 @@ class PracticeBodySchema(Schema):
     completed = StrictBoolean(required=True)
     mood_before = StrictInteger(allow_none=True, validate=MOOD)
     mood_after = StrictInteger(allow_none=True, validate=MOOD)
-    note = fields.String(
+    note = Text(
+        multiline=True,
         allow_none=True,
         validate=validate.Length(
             max=MAX_NOTE, error=f"Keep the note to {MAX_NOTE} characters or fewer."
@@ -171,10 +168,8 @@ class PracticeListQuerySchema(Schema):
         metadata={"description": "first of your days to include (YYYY-MM-DD), as in the stats"},
     )
     to = BoundedDate(metadata={"description": "last of your days to include (YYYY-MM-DD)"})
-    exercise = fields.String(
-        validate=validate.Length(min=1, max=80), metadata={"description": "an exercise slug"}
-    )
-    cursor = fields.String(
+    exercise = Slug()
+    cursor = Text(
         validate=validate.Length(min=1, max=200),
         metadata={"description": "next_cursor from the previous page"},
     )

@@ -8,17 +8,17 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from functools import cache
-from zoneinfo import available_timezones
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from api.models import AuthSession, Role, User
 from api.models.base import utcnow
 from api.services import Db
 from api.services.errors import Conflict, Invalid, Unauthorized
+from api.services.zones import is_place_zone
 
 Clock = Callable[[], datetime]
 
@@ -28,15 +28,14 @@ BAD_CREDENTIALS = "The email or password is not right."
 BAD_TOKEN = "Your session has ended or the token is not valid; please sign in again."
 
 
-@cache
-def iana_zones() -> frozenset[str]:
-    return frozenset(available_timezones())
-
-
 def check_timezone(name: str) -> str:
-    if name not in iana_zones():
-        raise Invalid("timezone", f"timezone '{name}' is not an IANA zone, e.g. 'Europe/London'")
+    if not is_place_zone(name):
+        raise Invalid("timezone", timezone_message(name))
     return name
+
+
+def timezone_message(name: object) -> str:
+    return f"timezone {name!r} is not an IANA zone of a place, e.g. 'Europe/London'"
 
 
 def hash_token(token: str) -> str:
@@ -104,6 +103,44 @@ def create_user(
     session.add(user)
     session.flush()  # a racing twin fails here with IntegrityError -> 409
     return user
+
+
+REGISTERED = (
+    "Thank you. If this address had no account, it has one now: sign in with the address and "
+    "password you gave. If it had one already, nothing was changed: sign in with that "
+    "account's password."
+)
+
+
+def register_client(
+    session: Db,
+    passwords: Passwords,
+    *,
+    email: str,
+    password: str,
+    display_name: str | None = None,
+    timezone: str = "UTC",
+) -> str:
+    """Self sign-up that does not tell whether an address has an account: the same answer
+    either way, and the password is hashed either way so that the time taken is alike."""
+    email = normalise_email(email)
+    check_timezone(timezone)
+    password_hash = passwords.hash(password)
+    if session.scalar(select(User.id).where(User.email == email)) is None:
+        user = User(
+            email=email,
+            password_hash=password_hash,
+            role=Role.CLIENT,
+            display_name=display_name,
+            timezone=timezone,
+            day_starts_at=time(3, 0),
+        )
+        try:
+            with session.begin_nested():
+                session.add(user)
+        except IntegrityError:
+            pass  # a simultaneous sign-up with the same address made it first
+    return REGISTERED
 
 
 def issue_tokens(

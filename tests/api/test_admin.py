@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from api.extensions import db
 from api.models import Role, User
@@ -155,3 +155,38 @@ def test_cli_refuses_an_unknown_timezone(runner):
     )
     assert result.exit_code != 0
     assert "Mars/Base" in result.output
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "said"),
+    [
+        ("--email", "notanemail", "email"),
+        ("--email", "t\x00@clinic.example", "email"),
+        ("--display-name", "Tess\x07", "display_name"),
+        ("--timezone", "localtime", "timezone"),
+    ],
+)
+def test_cli_checks_what_it_is_given_as_the_api_does(runner, app, option, value, said):
+    args = ["users", "create", "--email", "t@clinic.example", "--role", "editor"]
+    args += ["--password", "a long enough secret", option, value]
+    result = runner.invoke(args=args)
+    assert result.exit_code == 2, result.output
+    assert f"Please fix: {said}" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+@pytest.mark.parametrize(
+    ("role", "said"), [(Role.CLIENT, "you are a client"), (Role.EDITOR, "you are an editor")]
+)
+def test_a_forbidden_role_is_named_with_the_right_article(client, make_user, role, said):
+    response = client.post(URL, json=body(), headers=make_user(role).headers)
+    assert response.json["message"] == f"This needs an admin; {said}."
+
+
+def test_a_therapist_on_an_editors_operation_is_told_who_may(client, make_user):
+    therapist = make_user(Role.THERAPIST)
+    response = client.post(
+        "/api/v1/scripts/validate", json={"source": "x"}, headers=therapist.headers
+    )
+    assert response.json["message"] == "This needs an editor or an admin; you are a therapist."

@@ -150,6 +150,7 @@ def server(
             "INTERLUDE_TOKEN_RATE_LIMIT_ADDRESS": "1000/minute",
             "INTERLUDE_TOKEN_RATE_LIMIT_ACCOUNT": "1000/minute",
             "INTERLUDE_INVITE_RATE_LIMIT": "1000/hour",
+            "INTERLUDE_REGISTER_RATE_LIMIT_ADDRESS": "1000/minute",
             **server_env,
         },
     )

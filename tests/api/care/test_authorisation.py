@@ -379,9 +379,10 @@ MATRIX: dict[tuple[str, str], Row] = {
     # --- operations ---
     ("GET", "/healthz"): Row(everyone(200), "/healthz"),
     ("GET", "/readyz"): Row(everyone(200), "/readyz"),
+    ("GET", "/api/v1"): Row(everyone(200), "/api/v1"),
     # --- accounts ---
     ("POST", "/api/v1/auth/register"): Row(
-        everyone(201),
+        everyone(202),
         "/api/v1/auth/register",
         lambda w, a: {"json": {"email": unique_email(a), "password": PASSWORD, "timezone": "UTC"}},
     ),
@@ -421,14 +422,14 @@ MATRIX: dict[tuple[str, str], Row] = {
     # --- catalog (public) ---
     ("GET", "/api/v1/exercises"): Row(everyone(200), "/api/v1/exercises"),
     ("GET", "/api/v1/support"): Row(everyone(200), "/api/v1/support"),
-    ("GET", "/api/v1/exercises/<slug>"): Row(everyone(200), "/api/v1/exercises/{slug}"),
-    ("GET", "/api/v1/exercises/<slug>/variants/<int:minutes>/audio"): Row(
+    ("GET", "/api/v1/exercises/<name:slug>"): Row(everyone(200), "/api/v1/exercises/{slug}"),
+    ("GET", "/api/v1/exercises/<name:slug>/variants/<int(min=1, max=600):minutes>/audio"): Row(
         everyone(200), "/api/v1/exercises/{slug}/variants/{minutes}/audio", query="format=aac"
     ),
-    ("GET", "/api/v1/exercises/<slug>/variants/<int:minutes>/captions"): Row(
+    ("GET", "/api/v1/exercises/<name:slug>/variants/<int(min=1, max=600):minutes>/captions"): Row(
         everyone(200), "/api/v1/exercises/{slug}/variants/{minutes}/captions"
     ),
-    ("GET", "/api/v1/exercises/<slug>/variants/<int:minutes>/timeline"): Row(
+    ("GET", "/api/v1/exercises/<name:slug>/variants/<int(min=1, max=600):minutes>/timeline"): Row(
         everyone(200), "/api/v1/exercises/{slug}/variants/{minutes}/timeline"
     ),
     # --- editing ---
@@ -440,20 +441,25 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/api/v1/scripts"): Row(
         editors_only(201), "/api/v1/scripts", lambda w, a: {"json": {"source": DRAFT_SCRIPT}}
     ),
-    ("GET", "/api/v1/exercises/<slug>/versions"): Row(
+    ("GET", "/api/v1/exercises/<name:slug>/versions"): Row(
         editors_only(200), "/api/v1/exercises/{draft_slug}/versions"
     ),
-    ("PUT", "/api/v1/exercises/<slug>/versions/<int:number>/recordings/<segment_id>"): Row(
+    (
+        "PUT",
+        "/api/v1/exercises/<name:slug>/versions/<int(min=1, max=1000000):number>"
+        "/recordings/<name:segment_id>",
+    ): Row(
         editors_only(201),
         "/api/v1/exercises/{draft_slug}/versions/{number}/recordings/{segment_id}",
         recording_upload,
     ),
-    ("POST", "/api/v1/exercises/<slug>/versions/<int:number>/render"): Row(
+    ("POST", "/api/v1/exercises/<name:slug>/versions/<int(min=1, max=1000000):number>/render"): Row(
         editors_only(202), "/api/v1/exercises/{draft_slug}/versions/{number}/render"
     ),
-    ("POST", "/api/v1/exercises/<slug>/versions/<int:number>/publish"): Row(
-        editors_only(200), "/api/v1/exercises/{draft_slug}/versions/{number}/publish"
-    ),
+    (
+        "POST",
+        "/api/v1/exercises/<name:slug>/versions/<int(min=1, max=1000000):number>/publish",
+    ): Row(editors_only(200), "/api/v1/exercises/{draft_slug}/versions/{number}/publish"),
     ("GET", "/api/v1/jobs/<uuid:job_id>"): Row(editors_only(200), "/api/v1/jobs/{job_id}"),
     # --- the practice log (a client's own) ---
     ("PUT", "/api/v1/me/practices/<uuid:practice_id>"): Row(
@@ -483,7 +489,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/api/v1/invitations"): Row(
         therapists_only(linked=201, unlinked=201, revoked=201), "/api/v1/invitations"
     ),
-    ("POST", "/api/v1/invitations/<code>/accept"): Row(
+    ("POST", "/api/v1/invitations/<code:code>/accept"): Row(
         # The unlinked therapist's own code: any client may accept it (each in a fresh world).
         clients_only(self=201, other_client=201),
         "/api/v1/invitations/{code}/accept",
@@ -544,6 +550,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ),
 }
 
+OPERATIONS_OUTSIDE_API = ("/healthz", "/readyz", API)  # API: the index of links
 NOT_API = ("/api/docs", "/api/openapi.json")  # documentation, served to anyone
 # The web app's files, public like the documentation (tests/api/test_web.py).
 WEB_APP = ("/", "/manifest.webmanifest", "/sw.js")
@@ -552,7 +559,7 @@ WEB_APP = ("/", "/manifest.webmanifest", "/sw.js")
 def operations(app: Flask) -> set[tuple[str, str]]:
     found = set()
     for rule in app.url_map.iter_rules():
-        if not (rule.rule.startswith(f"{API}/") or rule.rule in ("/healthz", "/readyz")):
+        if not (rule.rule.startswith(f"{API}/") or rule.rule in OPERATIONS_OUTSIDE_API):
             continue
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             found.add((method, rule.rule))
@@ -572,7 +579,7 @@ def test_the_docs_are_the_only_routes_outside_the_matrix(app):
     others = {
         rule.rule
         for rule in app.url_map.iter_rules()
-        if not (rule.rule.startswith(f"{API}/") or rule.rule in ("/healthz", "/readyz"))
+        if not (rule.rule.startswith(f"{API}/") or rule.rule in OPERATIONS_OUTSIDE_API)
     }
     assert all(
         rule.startswith(NOT_API) or rule in WEB_APP or rule.startswith("/app/") for rule in others

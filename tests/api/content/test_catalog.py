@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 
@@ -170,11 +172,24 @@ def test_editors_preview_draft_audio_by_version(client, editor, upload_script, s
     assert client.get(url).status_code == 404  # not for anyone else
 
 
-def test_an_absurd_page_number_is_an_empty_page_not_an_error(client, publish_script, script_text):
+def test_a_page_past_the_end_is_empty_and_an_absurd_page_number_is_422(
+    client, publish_script, script_text
+):
     publish_script(script_text())
-    response = client.get("/api/v1/exercises?page=3730223146231030318618378240")
-    assert response.status_code == 200
-    assert response.json == []
+    past = client.get("/api/v1/exercises?page=100000")
+    assert past.status_code == 200
+    assert past.json == []
+    absurd = client.get("/api/v1/exercises?page=3730223146231030318618378240")
+    assert absurd.status_code == 422
+    assert "page" in absurd.json["errors"]["query"]
+
+
+def test_the_default_page_holds_a_whole_small_library(client, publish_script, script_text):
+    for number in range(11):  # one more than flask-smorest's default page of 10
+        publish_script(script_text(f"exercise-{number}"))
+    response = client.get("/api/v1/exercises")
+    assert len(response.json) == 11
+    assert json.loads(response.headers["X-Pagination"])["total_pages"] == 1
 
 
 @pytest.fixture

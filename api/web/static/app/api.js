@@ -162,7 +162,8 @@ export async function signIn(email, password) {
   return loadProfile();
 }
 
-// Any 2xx from register is followed at once by a sign-in with the same email and password.
+// Register answers 202 with the same message whether or not the address has an account, and
+// no token; a sign-in with the same email and password follows at once.
 // A failed sign-in then is marked `afterRegister`, so the screen can say what may be going on.
 export async function signUp({ email, password, display_name, timezone }) {
   await send("/auth/register", {

@@ -60,7 +60,9 @@ function explain(form, error, kind) {
   if (error.status === 429) {
     return showErrors(form, {}, `Too many tries for now. Please wait ${wait(error.retryAfter)} and try again.`);
   }
-  if (error.afterRegister || error.status === 409) {
+  // Sign-up answers alike whether or not the address has an account; the sign-in after it
+  // is where a taken address shows.
+  if (error.afterRegister) {
     return showErrors(
       form,
       {},
