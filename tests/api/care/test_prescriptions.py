@@ -110,13 +110,18 @@ def test_another_therapist_cannot_touch_a_prescription(client, linked, exercises
 
 
 def test_revoking_the_link_ends_that_therapists_prescriptions(
-    client, linked, exercises, fixed_today
+    client, linked, exercises, fixed_today, clock
 ):
     created = prescribe(client, linked).json
+    clock.now = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)  # two days later, in the morning
     client.delete(f"/api/v1/me/therapists/{linked.therapist.id}", headers=linked.client.headers)
     mine = client.get("/api/v1/me/prescriptions", headers=linked.client.headers).json
     assert mine[0]["id"] == created["id"]
     assert mine[0]["status"] == "ended"
+    # It ends at the moment of the revocation, on the client's day (UTC here), kept as history.
+    assert datetime.fromisoformat(mine[0]["ended_at"]) == clock.now
+    assert mine[0]["end_date"] == "2026-11-20"
+    assert mine[0]["start_date"] == "2026-11-16"
     response = client.patch(
         f"/api/v1/prescriptions/{created['id']}", json={"note": "x"},
         headers=linked.therapist.headers,
