@@ -19,9 +19,10 @@ import numpy as np
 from .pcm import MIX_RATE, ffmpeg_exe, smooth_gain
 
 TARGET_LUFS = -16.0
-# The PCM ceiling sits below the −1 dBTP promise: lossy encoders overshoot by 1–2 dB at their
-# default bitrates (more at low ones, which `conform` corrects file by file).
-PCM_CEILING_DBTP = -3.5
+# The PCM ceiling sits below the −1 dBTP promise: lossy encoders overshoot by 2–2.5 dB at their
+# default bitrates, after `conform` has raised Opus and MP3 by up to ~0.7 dB to make up what
+# they lose in loudness (more at low bitrates, which `conform` corrects file by file).
+PCM_CEILING_DBTP = -4.5
 SILENCE_LUFS = -70.0  # BS.1770's absolute gate: quieter than this counts as silence
 
 _CHUNK = 1 << 16  # samples handed to ffmpeg or oversampled at a time
@@ -41,6 +42,7 @@ class Normalisation:
     measured_lufs: float  # before
     gain_db: float
     limited_ms: int  # how much of the audio the limiter touched (last pass)
+    lufs: float | None = None  # after, when known without measuring again
 
 
 class LoudnessError(Exception):
@@ -158,8 +160,9 @@ def normalise(
     true peak at or under `ceiling_dbtp`. Silence is left alone."""
     measured = measure(pcm, sample_rate=sample_rate, true_peak=False).integrated_lufs
     if not math.isfinite(measured) or measured <= SILENCE_LUFS:
-        return Normalisation(measured, 0.0, 0)
+        return Normalisation(measured, 0.0, 0, measured)
     gain_db = target_lufs - measured
+    after: float | None = target_lufs  # a gain alone moves loudness by exactly itself
     pcm *= np.float32(10 ** (gain_db / 20))
     limited = limit_true_peak(pcm, ceiling_dbtp, sample_rate=sample_rate)
     # Limiting lowers the loudness; when it did, measure again and make up the difference
@@ -168,15 +171,15 @@ def normalise(
     for _ in range(_MAKEUP_ROUNDS):
         if limited == 0:
             break
-        shortfall = (
-            target_lufs - measure(pcm, sample_rate=sample_rate, true_peak=False).integrated_lufs
-        )
+        after = measure(pcm, sample_rate=sample_rate, true_peak=False).integrated_lufs
+        shortfall = target_lufs - after
         if abs(shortfall) < 0.2:
             break
         pcm *= np.float32(10 ** (shortfall / 20))
         gain_db += shortfall
         limited = limit_true_peak(pcm, ceiling_dbtp, sample_rate=sample_rate)
-    return Normalisation(measured, gain_db, limited * 1000 // sample_rate)
+        after = target_lufs if limited == 0 else None
+    return Normalisation(measured, gain_db, limited * 1000 // sample_rate, after)
 
 
 def adjusted(

@@ -378,7 +378,8 @@ def _render_variant(
     step(0.05)
     levelled: Normalisation = normalise(pcm)
     step(0.12)
-    renditions = conform(pcm, base, formats, bitrates, progress=lambda f: step(0.12 + 0.86 * f))
+    renditions = conform(pcm, base, formats, bitrates, mix_lufs=levelled.lufs,
+                         progress=lambda f: step(0.12 + 0.86 * f))  # fmt: skip
     del pcm
     captions_path = base.with_name(base.name + ".vtt")
     captions_path.write_text(captions(timeline), encoding="utf-8")
