@@ -27,7 +27,7 @@ SILENCE_LUFS = -70.0  # BS.1770's absolute gate: quieter than this counts as sil
 
 _CHUNK = 1 << 16  # samples handed to ffmpeg or oversampled at a time
 _OVERSAMPLE = 4
-_TAPS_PER_PHASE = 12
+_TAPS_PER_PHASE = 24  # 12 read 0.5 dB under ffmpeg on broadband peaks limited to −4.5
 _MAKEUP_ROUNDS = 4
 
 
