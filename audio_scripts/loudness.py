@@ -167,7 +167,9 @@ def normalise(
     limited = limit_true_peak(pcm, ceiling_dbtp, sample_rate=sample_rate)
     # Limiting lowers the loudness; when it did, measure again and make up the difference
     # (which may need a little more limiting). A tone-heavy script, whose speech is limited
-    # hard, takes a few rounds.
+    # hard, takes a few rounds: each makes up the shortfall divided by the share of the last
+    # round's gain that the limiter let through, so one fewer round is usual.
+    let_through, last = 1.0, (math.nan, 0.0)  # (loudness before, gain) of the last round
     for _ in range(_MAKEUP_ROUNDS):
         if limited == 0:
             break
@@ -175,8 +177,12 @@ def normalise(
         shortfall = target_lufs - after
         if abs(shortfall) < 0.2:
             break
-        pcm *= np.float32(10 ** (shortfall / 20))
-        gain_db += shortfall
+        if last[1] > 0:
+            let_through = min(1.0, max(0.3, (after - last[0]) / last[1]))
+        step = shortfall / let_through if shortfall > 0 else shortfall
+        last = (after, step)
+        pcm *= np.float32(10 ** (step / 20))
+        gain_db += step
         limited = limit_true_peak(pcm, ceiling_dbtp, sample_rate=sample_rate)
         after = target_lufs if limited == 0 else None
     return Normalisation(measured, gain_db, limited * 1000 // sample_rate, after)
