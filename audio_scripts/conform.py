@@ -91,11 +91,8 @@ def conform(
     report(0.8)
     if all(not r.integrated_lufs > SILENCE_LUFS for r in measured):
         return measured  # silence has no loudness to correct
-    current = [
-        _Attempt(gains[r.format], PCM_CEILING_DBTP + gains[r.format],
-                 mix_lufs + gains[r.format], r)  # fmt: skip
-        for r in measured
-    ]
+    # the mix already sits under its ceiling, so a gain alone is the same as gain + limiter
+    current = [_first_attempt(r, gains[r.format], mix_lufs) for r in measured]
     mix_peak = true_peak_db(pcm)
     best = list(current)
     for number in range(1, MAX_PASSES + 1):
@@ -113,6 +110,10 @@ def conform(
                 best[i] = attempt
         report(0.8 + 0.2 * number / MAX_PASSES)
     return [_settled(a.rendition, base) for a in best]
+
+
+def _first_attempt(rendition: Rendition, gain_db: float, mix_lufs: float) -> _Attempt:
+    return _Attempt(gain_db, PCM_CEILING_DBTP + gain_db, mix_lufs + gain_db, rendition)
 
 
 def _redo(
