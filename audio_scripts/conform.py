@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .encode import Rendition, encode, encode_format, plan_formats
+from .encode import Rendition, encode, encode_format
 from .loudness import (
     PCM_CEILING_DBTP,
     SILENCE_LUFS,
@@ -35,11 +35,6 @@ TRUE_PEAK_MARGIN = 0.1  # accepted at or under −1.1 dBTP, so another decoder h
 TRUE_PEAK_AIM = -1.5  # where a corrected rendition aims its peaks
 MIN_OVERSHOOT_DB = 0.3  # assumed at least, so a correction does not land on the line again
 MAX_PASSES = 4
-# What each codec (with its low-pass) moves loudness by, made up in gain in the first encode so
-# that a second one is rare: measured on a 30-minute script at the default bitrates (AAC
-# −16.2 from a −16.2 mix, Opus −16.5, MP3 −16.7). The mix's ceiling leaves room for the peaks
-# these gains raise (`PCM_CEILING_DBTP`).
-CODEC_SHIFT_DB = {"aac": 0.0, "opus": 0.3, "mp3": 0.5}
 _GAIN_ROUNDS = 2  # measurements of the mix per pass, to find its gain
 
 
@@ -72,27 +67,19 @@ def conform(
     *,
     sample_rate: int = MIX_RATE,
     progress: Callable[[float], None] | None = None,
-    mix_lufs: float | None = None,
 ) -> list[Rendition]:
-    """Encode the normalised mix to every format (each turned by the gain that should bring
-    it to the target: the mix's own distance from it plus the codec's usual shift), then
-    measure each file and encode again the ones outside −16 ±0.4 LUFS or over −1.1 dBTP.
-    `mix_lufs` is the mix's loudness when known (measured otherwise). Returns the renditions
-    with their measured loudness; `pcm` is left as it is."""
+    """Encode the normalised mix to every format, then measure each file and encode again
+    the ones outside −16 ±0.4 LUFS or over −1.1 dBTP. Returns the renditions with their
+    measured loudness; `pcm` is left as it is."""
     report = progress or (lambda _fraction: None)
-    if mix_lufs is None:
-        mix_lufs = measure(pcm, sample_rate=sample_rate, true_peak=False).integrated_lufs
-    silent = not mix_lufs > SILENCE_LUFS
-    names = plan_formats(formats)
-    gains = {f: 0.0 if silent else TARGET_LUFS - mix_lufs + CODEC_SHIFT_DB[f] for f in names}
-    first = encode(pcm, base, names, bitrates, sample_rate=sample_rate, gains_db=gains,
+    first = encode(pcm, base, formats, bitrates, sample_rate=sample_rate,
                    progress=lambda f: report(0.7 * f))  # fmt: skip
     measured = _measured(first)
     report(0.8)
     if all(not r.integrated_lufs > SILENCE_LUFS for r in measured):
         return measured  # silence has no loudness to correct
-    # the mix already sits under its ceiling, so a gain alone is the same as gain + limiter
-    current = [_first_attempt(r, gains[r.format], mix_lufs) for r in measured]
+    mix_lufs = measure(pcm, sample_rate=sample_rate, true_peak=False).integrated_lufs
+    current = [_Attempt(0.0, PCM_CEILING_DBTP, mix_lufs, r) for r in measured]
     mix_peak = true_peak_db(pcm)
     best = list(current)
     for number in range(1, MAX_PASSES + 1):
@@ -110,10 +97,6 @@ def conform(
                 best[i] = attempt
         report(0.8 + 0.2 * number / MAX_PASSES)
     return [_settled(a.rendition, base) for a in best]
-
-
-def _first_attempt(rendition: Rendition, gain_db: float, mix_lufs: float) -> _Attempt:
-    return _Attempt(gain_db, PCM_CEILING_DBTP + gain_db, mix_lufs + gain_db, rendition)
 
 
 def _redo(

@@ -27,23 +27,22 @@ class Format:
     mime: str
     default_bitrate: int  # bits per second; mono speech defaults
     options: tuple[str, ...]
-    band: str | None = None  # an ffmpeg filter before the encoder
 
 
 # At speech bitrates the AAC and MP3 encoders' quantisation noise near 11 kHz overshot the true
 # peak by 2–3 dB here; a low-pass (9 kHz AAC, 7.5 kHz MP3: plenty for a voice and a bell) before
 # each keeps the overshoot under the 2 dB of headroom the loudness ceiling leaves.
-_AAC_BAND = "lowpass=f=9000:p=2"
-_MP3_BAND = "lowpass=f=7500:p=2"
+_AAC_BAND = ("-af", "lowpass=f=9000:p=2")
+_MP3_BAND = ("-af", "lowpass=f=7500:p=2")
 
 FORMATS: dict[str, Format] = {
     # faststart puts the index first, so playback starts before the whole file has arrived
     "aac": Format(
-        "aac", "m4a", "audio/mp4", 64_000, ("-c:a", "aac", "-movflags", "+faststart"), _AAC_BAND
+        "aac", "m4a", "audio/mp4", 64_000, (*_AAC_BAND, "-c:a", "aac", "-movflags", "+faststart")
     ),
     # libopus takes 8–48 kHz; 24 kHz keeps the voice's full band at the lowest cost
     "opus": Format("opus", "opus", "audio/ogg", 32_000, ("-c:a", "libopus", "-ar", "24000")),
-    "mp3": Format("mp3", "mp3", "audio/mpeg", 64_000, ("-c:a", "libmp3lame"), _MP3_BAND),
+    "mp3": Format("mp3", "mp3", "audio/mpeg", 64_000, (*_MP3_BAND, "-c:a", "libmp3lame")),
 }
 ALWAYS = "aac"
 
@@ -99,10 +98,9 @@ def encode_command(
     bitrates: Mapping[str, int | str] | None = None,
     *,
     exactly: bool = False,
-    gains_db: Mapping[str, float] | None = None,
 ) -> tuple[list[str], list[tuple[Format, int, Path]]]:
     """The single ffmpeg command writing `base.<ext>` for every format (AAC added unless
-    `exactly`), each turned by its own gain in `gains_db` if given, and what it writes."""
+    `exactly`), and what it writes."""
     command = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", *input_args]
     planned: list[tuple[Format, int, Path]] = []
     for name in list(formats) if exactly else plan_formats(formats):
@@ -111,10 +109,6 @@ def encode_command(
         path = base.with_name(f"{base.name}.{fmt.extension}")
         # no encoder/muxer version tags: the same mix gives the same bytes (content addressing)
         command += ["-map_metadata", "-1", "-fflags", "+bitexact", "-flags:a", "+bitexact"]
-        gain = (gains_db or {}).get(name, 0.0)
-        filters = [f"volume={gain:.3f}dB"] if gain else []
-        filters += [fmt.band] if fmt.band else []
-        command += ["-af", ",".join(filters)] if filters else []
         command += [*fmt.options, "-ac", "1", "-b:a", str(bitrate), str(path)]
         planned.append((fmt, bitrate, path))
     return command, planned
@@ -146,12 +140,10 @@ def encode(
     *,
     sample_rate: int = MIX_RATE,
     progress: Callable[[float], None] | None = None,
-    gains_db: Mapping[str, float] | None = None,
 ) -> list[Rendition]:
-    """Encode mono float32 PCM to `base.m4a` (+ `.opus`, `.mp3`), each format turned by its
-    own gain in `gains_db` if given, reporting progress 0–1."""
+    """Encode mono float32 PCM to `base.m4a` (+ `.opus`, `.mp3`), reporting progress 0–1."""
     raw_input = ["-f", "f32le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0"]
-    command, planned = encode_command(raw_input, base, formats, bitrates, gains_db=gains_db)
+    command, planned = encode_command(raw_input, base, formats, bitrates)
     _run(command, chunks_of(pcm, sample_rate), pcm.size, base, progress)
     return describe(planned, pcm.size * 1000 // sample_rate)
 

@@ -19,15 +19,14 @@ import numpy as np
 from .pcm import MIX_RATE, ffmpeg_exe, smooth_gain
 
 TARGET_LUFS = -16.0
-# The PCM ceiling sits below the −1 dBTP promise: lossy encoders overshoot by 2–2.5 dB at their
-# default bitrates, after `conform` has raised Opus and MP3 by up to ~0.7 dB to make up what
-# they lose in loudness (more at low bitrates, which `conform` corrects file by file).
-PCM_CEILING_DBTP = -4.5
+# The PCM ceiling sits below the −1 dBTP promise: lossy encoders overshoot by 1–2 dB at their
+# default bitrates (more at low ones, which `conform` corrects file by file).
+PCM_CEILING_DBTP = -3.5
 SILENCE_LUFS = -70.0  # BS.1770's absolute gate: quieter than this counts as silence
 
 _CHUNK = 1 << 16  # samples handed to ffmpeg or oversampled at a time
 _OVERSAMPLE = 4
-_TAPS_PER_PHASE = 24  # 12 read 0.5 dB under ffmpeg on broadband peaks limited to −4.5
+_TAPS_PER_PHASE = 12
 _MAKEUP_ROUNDS = 4
 
 
@@ -42,7 +41,6 @@ class Normalisation:
     measured_lufs: float  # before
     gain_db: float
     limited_ms: int  # how much of the audio the limiter touched (last pass)
-    lufs: float | None = None  # after, when known without measuring again
 
 
 class LoudnessError(Exception):
@@ -160,9 +158,8 @@ def normalise(
     true peak at or under `ceiling_dbtp`. Silence is left alone."""
     measured = measure(pcm, sample_rate=sample_rate, true_peak=False).integrated_lufs
     if not math.isfinite(measured) or measured <= SILENCE_LUFS:
-        return Normalisation(measured, 0.0, 0, measured)
+        return Normalisation(measured, 0.0, 0)
     gain_db = target_lufs - measured
-    after: float | None = target_lufs  # a gain alone moves loudness by exactly itself
     pcm *= np.float32(10 ** (gain_db / 20))
     limited = limit_true_peak(pcm, ceiling_dbtp, sample_rate=sample_rate)
     # Limiting lowers the loudness; when it did, measure again and make up the difference
@@ -184,8 +181,7 @@ def normalise(
         pcm *= np.float32(10 ** (step / 20))
         gain_db += step
         limited = limit_true_peak(pcm, ceiling_dbtp, sample_rate=sample_rate)
-        after = target_lufs if limited == 0 else None
-    return Normalisation(measured, gain_db, limited * 1000 // sample_rate, after)
+    return Normalisation(measured, gain_db, limited * 1000 // sample_rate)
 
 
 def adjusted(

@@ -378,8 +378,7 @@ def _render_variant(
     step(0.05)
     levelled: Normalisation = normalise(pcm)
     step(0.12)
-    renditions = conform(pcm, base, formats, bitrates, mix_lufs=levelled.lufs,
-                         progress=lambda f: step(0.12 + 0.86 * f))  # fmt: skip
+    renditions = conform(pcm, base, formats, bitrates, progress=lambda f: step(0.12 + 0.86 * f))
     del pcm
     captions_path = base.with_name(base.name + ".vtt")
     captions_path.write_text(captions(timeline), encoding="utf-8")
