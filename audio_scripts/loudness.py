@@ -164,17 +164,22 @@ def normalise(
     limited = limit_true_peak(pcm, ceiling_dbtp, sample_rate=sample_rate)
     # Limiting lowers the loudness; when it did, measure again and make up the difference
     # (which may need a little more limiting). A tone-heavy script, whose speech is limited
-    # hard, takes a few rounds.
+    # hard, takes a few rounds: each makes up the shortfall divided by the share of the last
+    # round's gain that the limiter let through, so one fewer round is usual.
+    let_through, last = 1.0, (math.nan, 0.0)  # (loudness before, gain) of the last round
     for _ in range(_MAKEUP_ROUNDS):
         if limited == 0:
             break
-        shortfall = (
-            target_lufs - measure(pcm, sample_rate=sample_rate, true_peak=False).integrated_lufs
-        )
+        after = measure(pcm, sample_rate=sample_rate, true_peak=False).integrated_lufs
+        shortfall = target_lufs - after
         if abs(shortfall) < 0.2:
             break
-        pcm *= np.float32(10 ** (shortfall / 20))
-        gain_db += shortfall
+        if last[1] > 0:
+            let_through = min(1.0, max(0.3, (after - last[0]) / last[1]))
+        step = shortfall / let_through if shortfall > 0 else shortfall
+        last = (after, step)
+        pcm *= np.float32(10 ** (step / 20))
+        gain_db += step
         limited = limit_true_peak(pcm, ceiling_dbtp, sample_rate=sample_rate)
     return Normalisation(measured, gain_db, limited * 1000 // sample_rate)
 
