@@ -191,10 +191,18 @@ def test_tone_cues_sound_softly_on_each_breath(
         if e.segment_id == "tones" and e.type in ("inhale", "exhale")
     ]
     assert len(breaths) == 2
+    # The voice's own level in this render: the mix's gain moves voice and tones together, and
+    # Piper's synthesis varies a little from run to run, so the tones are judged against it.
+    says = [e for e in result.variant(1).timeline.events if e.type == "say"]
+    voice = float(
+        np.median(
+            np.concatenate([frame_db(_window(decoded, e.at_ms, e.until_ms), 400) for e in says])
+        )
+    )
     for event in breaths:
         middle = (event.at_ms + event.until_ms) // 2
         level = frame_db(_window(decoded, middle - 200, middle + 200), 400)[0]
-        assert -45.0 < level < -20.0, (event, level)  # audible, well under the voice
+        assert -45.0 < level < voice - 5.0, (event, level, voice)  # audible, well under the voice
 
 
 def test_voice_cues_speak_at_the_start_of_each_phase(
