@@ -242,21 +242,3 @@ class AccessLogEntrySchema(Schema):
     @pre_dump
     def therapist_of(self, entry: AccessLogEntry, **kwargs: Any) -> Overlay:
         return Overlay(entry, therapist=entry)
-
-
-class DeleteAccountSchema(Schema):
-    password = fields.String(
-        required=True, load_only=True, validate=validate.Length(min=1, max=1024)
-    )
-
-
-class ExportSchema(Schema):
-    """Your data: account, practices, links, prescriptions, access log, invitations."""
-
-    format = fields.Integer(required=True)
-    account = fields.Dict(required=True)
-    practices = fields.List(fields.Dict(), required=True)
-    links = fields.List(fields.Dict(), required=True)
-    prescriptions = fields.List(fields.Dict(), required=True)
-    access_log = fields.List(fields.Dict(), required=True)
-    invitations = fields.List(fields.Dict(), required=True)
