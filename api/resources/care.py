@@ -35,7 +35,7 @@ from api.schemas.care import (
 from api.schemas.overlay import Overlay
 from api.schemas.practices import PracticeListQuerySchema
 from api.security import auth_required, current_user, documents
-from api.services import adherence, care, practices, schedule
+from api.services import adherence, care, practice_pages, schedule
 from api.services.stats import today_for
 from api.transactions import writes
 
@@ -204,7 +204,7 @@ class ClientPractices(MethodView):
         only when they share notes and marked that practice's note as shared. Paged by cursor
         like your own list."""
         link = care.therapist_link(db.session, current_user(), client_id)
-        page = practices.list_practices(
+        page = practice_pages.list_practices(
             db.session,
             client_id,
             limit=args["limit"],

@@ -20,7 +20,7 @@ from api.schemas.practices import (
     practice_input,
 )
 from api.security import auth_required, current_user, documents
-from api.services import practices, stats
+from api.services import practice_pages, practices, stats
 from api.transactions import writes
 
 blp = Blueprint(
@@ -107,7 +107,7 @@ class Practices(MethodView):
         `from` and `to` are your days (YYYY-MM-DD, counted from day_starts_at in your time
         zone, as in the stats). Follow `next_cursor` with `?cursor=`; pages stay correct
         while new practices arrive. A cursor we did not give out answers 422."""
-        page = practices.list_practices(
+        page = practice_pages.list_practices(
             db.session,
             current_user().id,
             limit=args["limit"],
