@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import after_this_request, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import missing
 from werkzeug.wrappers import Response
 
 from api.extensions import db
@@ -17,6 +18,7 @@ from api.schemas.accounts import (
     TokenRequestSchema,
     TokenSchema,
 )
+from api.schemas.overlay import Overlay
 from api.security import auth_required, current_auth_session, documents
 from api.services import accounts
 from api.services.errors import Unauthorized
@@ -31,17 +33,13 @@ REFRESH_COOKIE = "__Secure-interlude-refresh"
 REFRESH_COOKIE_PATH = "/api/v1/auth/refresh"
 
 
-def _token_body(issued: accounts.IssuedTokens, *, cookie: bool = False) -> dict[str, object]:
-    body: dict[str, object] = {
-        "access_token": issued.access_token,
-        "token_type": "Bearer",
-        "expires_in": issued.expires_in,
-    }
-    if cookie:
-        _set_refresh_cookie(issued.refresh_token)
-    else:
-        body["refresh_token"] = issued.refresh_token
-    return body
+def _answer(issued: accounts.IssuedTokens, *, cookie: bool) -> object:
+    """What TokenSchema dumps: the tokens, or, for the web app, the access token alone and
+    the refresh token set as the cookie."""
+    if not cookie:
+        return issued
+    _set_refresh_cookie(issued.refresh_token)
+    return Overlay(issued, refresh_token=missing)
 
 
 def _set_refresh_cookie(token: str) -> None:
@@ -114,7 +112,7 @@ class Token(MethodView):
         cookie = data.pop("refresh_cookie")
         issued = accounts.sign_in(db.session, passwords(), token_policy(), **data)
         db.session.commit()
-        return _token_body(issued, cookie=cookie)
+        return _answer(issued, cookie=cookie)
 
 
 @blp.route("/refresh")
@@ -144,7 +142,7 @@ class Refresh(MethodView):
             raise
         finally:
             db.session.commit()  # a detected replay must stay revoked even though we answer 401
-        return _token_body(issued, cookie=cookie)
+        return _answer(issued, cookie=cookie)
 
 
 @blp.route("/logout")

@@ -6,17 +6,16 @@ invitation; anything else answers 404. Every read of a client's data is logged f
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api.extensions import db
-from api.models import CareLink, Prescription, Role, User
+from api.models import CareLink, Role
 from api.ratelimit import enforce
+from api.resources.answers import commit_keeping_loaded
 from api.resources.deps import now, page_of, page_of_list
-from api.resources.practices import practice_body
 from api.schemas.care import (
     AcceptSchema,
     AccessLogEntrySchema,
@@ -33,9 +32,10 @@ from api.schemas.care import (
     PrescriptionSchema,
     SharingSchema,
 )
+from api.schemas.overlay import Overlay
 from api.schemas.practices import PracticeListQuerySchema
 from api.security import auth_required, current_user, documents
-from api.services import adherence, care, practices, schedule
+from api.services import adherence, care, practice_pages, schedule
 from api.services.stats import today_for
 from api.transactions import writes
 
@@ -46,52 +46,6 @@ blp = Blueprint(
     description="Therapists and their clients: consent links, prescriptions, plans, adherence "
     "and the access log.",
 )
-
-
-def person(user: User | None) -> dict[str, Any] | None:
-    return None if user is None else {"id": user.id, "display_name": user.display_name}
-
-
-def link_body(link: CareLink) -> dict[str, Any]:
-    return {
-        "therapist": person(link.therapist),
-        "share_mood": link.share_mood,
-        "share_notes": link.share_notes,
-        "share_history": link.share_history,
-        "created_at": link.created_at,
-    }
-
-
-def prescription_body(prescription: Prescription) -> dict[str, Any]:
-    return {
-        "id": prescription.id,
-        "client_id": prescription.client_id,
-        "therapist": person(prescription.therapist),
-        "exercise": prescription.exercise.slug,
-        "length_minutes": prescription.length_minutes,
-        "schedule": prescription.schedule,
-        "time_of_day": prescription.time_of_day,
-        "start_date": prescription.start_date,
-        "end_date": prescription.end_date,
-        "note": prescription.note,
-        "status": "ended" if prescription.ended_at else "active",
-        "created_at": prescription.created_at,
-        "ended_at": prescription.ended_at,
-    }
-
-
-def client_body(link: CareLink, last_at: Any, adherence_7d: dict[str, int]) -> dict[str, Any]:
-    return {
-        "id": link.client.id,
-        "display_name": link.client.display_name,
-        "timezone": link.client.timezone,
-        "linked_at": link.created_at,
-        "share_mood": link.share_mood,
-        "share_notes": link.share_notes,
-        "share_history": link.share_history,
-        "last_practice_at": last_at,
-        "adherence_7d": adherence_7d,
-    }
 
 
 # --- invitations ---------------------------------------------------------------------------
@@ -107,7 +61,7 @@ class Invitations(MethodView):
         """Create a single-use invitation code for a client (valid for 7 days)"""
         invitation, code = care.create_invitation(db.session, current_user(), clock=now)
         db.session.commit()
-        return {"code": code, "expires_at": invitation.expires_at}
+        return Overlay(invitation, code=code)
 
 
 @blp.route("/invitations/<code:code>/accept")
@@ -130,7 +84,7 @@ class AcceptInvitation(MethodView):
         enforce(limits, f"invite-addr:{request.remote_addr}")
         link = care.accept_invitation(db.session, current_user(), code, clock=now, **data)
         db.session.commit()
-        return link_body(link)
+        return link
 
 
 # --- the client's links --------------------------------------------------------------------
@@ -145,7 +99,7 @@ class MyTherapists(MethodView):
     def get(self, pagination_parameters):
         """The therapists you are linked with, and what each may see"""
         links = care.links_of_client(db.session, current_user())
-        return [link_body(link) for link in page_of_list(links, pagination_parameters)]
+        return page_of_list(links, pagination_parameters)
 
 
 @blp.route("/me/therapists/<uuid:therapist_id>")
@@ -168,7 +122,7 @@ class MyTherapist(MethodView):
             db.session, care.client_link(db.session, current_user(), therapist_id), data
         )
         db.session.commit()
-        return link_body(link)
+        return link
 
     @writes
     @auth_required(Role.CLIENT)
@@ -200,12 +154,12 @@ class Clients(MethodView):
         or after the client linked with you, unless the client shares their history."""
         therapist = current_user()
         links = page_of_list(care.links_of_therapist(db.session, therapist), pagination_parameters)
-        bodies = client_summaries(links)
+        summaries = client_summaries(links)
         care.log_access(
             db.session, therapist, [link.client_id for link in links], "summary", clock=now
         )
-        db.session.commit()
-        return bodies
+        commit_keeping_loaded()
+        return summaries
 
 
 @blp.route("/clients/<uuid:client_id>")
@@ -218,17 +172,20 @@ class ClientById(MethodView):
     def get(self, client_id):
         """One linked client: last practice and 7-day adherence"""
         link = care.therapist_link(db.session, current_user(), client_id)
-        [body] = client_summaries([link])
+        [summary] = client_summaries([link])
         care.log_access(db.session, current_user(), [client_id], "summary", clock=now)
-        db.session.commit()
-        return body
+        commit_keeping_loaded()
+        return summary
 
 
-def client_summaries(links: list[CareLink]) -> list[dict[str, Any]]:
-    """The same few queries for one client or a page of them."""
+def client_summaries(links: list[CareLink]) -> list[Overlay]:
+    """What ClientSchema dumps, in the same few queries for one client or a page of them."""
     last = care.last_practice_at(db.session, links)
     weeks = adherence.recent_adherence(db.session, links, days=7, clock=now)
-    return [client_body(link, last.get(link.client_id), weeks[link.client_id]) for link in links]
+    return [
+        Overlay(link, last_practice_at=last.get(link.client_id), adherence_7d=weeks[link.client_id])
+        for link in links
+    ]
 
 
 @blp.route("/clients/<uuid:client_id>/practices")
@@ -247,7 +204,7 @@ class ClientPractices(MethodView):
         only when they share notes and marked that practice's note as shared. Paged by cursor
         like your own list."""
         link = care.therapist_link(db.session, current_user(), client_id)
-        page = practices.list_practices(
+        page = practice_pages.list_practices(
             db.session,
             client_id,
             limit=args["limit"],
@@ -257,10 +214,9 @@ class ClientPractices(MethodView):
             last_day=args.get("to"),
             started_from=care.visible_from(link),
         )
-        items = [{**practice_body(p), **care.masked_practice(p, link)} for p in page.items]
         care.log_access(db.session, current_user(), [client_id], "practices", clock=now)
-        db.session.commit()
-        return {"items": items, "next_cursor": page.next_cursor}
+        commit_keeping_loaded()
+        return {"items": [(p, link) for p in page.items], "next_cursor": page.next_cursor}
 
 
 @blp.route("/clients/<uuid:client_id>/adherence")
@@ -295,7 +251,7 @@ class ClientPrescriptions(MethodView):
         link = care.therapist_link(db.session, current_user(), client_id)
         prescription = care.create_prescription(db.session, link, data, clock=now)
         db.session.commit()
-        return prescription_body(prescription)
+        return prescription
 
     @writes
     @auth_required(Role.THERAPIST)
@@ -307,10 +263,9 @@ class ClientPrescriptions(MethodView):
         """What you have prescribed this client, newest first (ended ones too)"""
         link = care.therapist_link(db.session, current_user(), client_id)
         rows = list(db.session.scalars(care.prescriptions_for(db.session, link)))
-        bodies = [prescription_body(p) for p in page_of_list(rows, pagination_parameters)]
         care.log_access(db.session, current_user(), [client_id], "prescriptions", clock=now)
-        db.session.commit()  # after the bodies are made: a commit expires what was loaded
-        return bodies
+        commit_keeping_loaded()
+        return page_of_list(rows, pagination_parameters)
 
 
 @blp.route("/prescriptions/<uuid:prescription_id>")
@@ -328,7 +283,7 @@ class PrescriptionById(MethodView):
         )
         care.update_prescription(db.session, prescription, data, clock=now)
         db.session.commit()
-        return prescription_body(prescription)
+        return prescription
 
     @writes
     @auth_required(Role.THERAPIST)
@@ -358,7 +313,7 @@ class MyPrescriptions(MethodView):
     def get(self, pagination_parameters):
         """What your therapists have prescribed you, newest first (ended ones too)"""
         rows = care.prescriptions_of_client(db.session, current_user())
-        return [prescription_body(p) for p in page_of_list(rows, pagination_parameters)]
+        return page_of_list(rows, pagination_parameters)
 
 
 @blp.route("/me/plan")
@@ -389,12 +344,4 @@ class MyAccessLog(MethodView):
     @blp.doc(operationId="listAccessLog")
     def get(self, pagination_parameters):
         """Every time a therapist looked at your data: who, what and when (newest first)"""
-        entries = page_of(care.access_log(db.session, current_user()), pagination_parameters)
-        return [
-            {
-                "therapist": {"id": e.therapist_id, "display_name": e.therapist_name},
-                "what": e.what,
-                "at": e.at,
-            }
-            for e in entries
-        ]
+        return page_of(care.access_log(db.session, current_user()), pagination_parameters)

@@ -10,7 +10,8 @@ from flask_smorest import Blueprint
 from werkzeug.utils import secure_filename
 
 from api.extensions import db
-from api.models import ExerciseVersion, Role
+from api.models import Role
+from api.resources.answers import commit_keeping_loaded
 from api.resources.deps import jobs, page_of, storage
 from api.schemas.content import (
     JobAcceptedSchema,
@@ -31,22 +32,6 @@ blp = Blueprint("editor", __name__, url_prefix="/api/v1", description="Editing e
 EDITORS = (Role.EDITOR, Role.ADMIN)
 
 
-def version_body(version: ExerciseVersion) -> dict[str, object]:
-    return {
-        "slug": version.exercise.slug,
-        "version": version.number,
-        "status": version.status,
-        "title": version.title,
-        "kind": version.kind,
-        "lengths": version.lengths,
-        "error": version.error,
-        "recordings": sorted(r.segment_id for r in version.recordings),
-        "created_at": version.created_at,
-        "rendered_at": version.rendered_at,
-        "published_at": version.published_at,
-    }
-
-
 @blp.route("/scripts/validate")
 class ValidateScript(MethodView):
     @auth_required(*EDITORS)
@@ -56,9 +41,7 @@ class ValidateScript(MethodView):
     @blp.doc(operationId="validateScript")
     def post(self, data):
         """Check a script: line-numbered errors (422), warnings and estimated durations"""
-        checked = content.check_source(data["source"])
-        durations = {str(m): ms for m, ms in sorted(checked.durations.items())}
-        return {"warnings": checked.warnings, "durations": durations}
+        return content.check_source(data["source"])
 
 
 @blp.route("/scripts")
@@ -73,7 +56,7 @@ class Scripts(MethodView):
         """Upload a script as the next draft version of its exercise (made on first upload)"""
         version = content.create_version(db.session, data["source"], author_id=current_user().id)
         db.session.commit()
-        return {"slug": version.exercise.slug, "version": version.number, "status": version.status}
+        return version
 
 
 @blp.route("/exercises/<name:slug>/versions")
@@ -85,8 +68,7 @@ class Versions(MethodView):
     @blp.doc(operationId="listVersions")
     def get(self, slug, pagination_parameters):
         """Every version of an exercise, newest first, with its status"""
-        versions = page_of(content.list_versions(db.session, slug), pagination_parameters)
-        return [version_body(v) for v in versions]
+        return page_of(content.list_versions(db.session, slug), pagination_parameters)
 
 
 @blp.route(
@@ -151,5 +133,5 @@ class Publish(MethodView):
     def post(self, slug, number):
         """Make a rendered version the one clients get; the switch is atomic"""
         version = content.publish(db.session, content.find_version(db.session, slug, number))
-        db.session.commit()
-        return {"slug": slug, "version": version.number, "status": version.status}
+        commit_keeping_loaded()  # the answer names the exercise: no query to read it again
+        return version

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Response, jsonify, request, url_for
+from flask import Response, jsonify, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from werkzeug.wrappers import Response as BaseResponse
@@ -12,7 +10,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from api.cache import public_cache
 from api.delivery import IMMUTABLE, OCTET_STREAM, REVALIDATE, deliver_audio
 from api.extensions import db
-from api.models import Exercise, ExerciseVersion, Variant, VersionStatus
+from api.models import ExerciseVersion, Variant, VersionStatus
 from api.openapi import TOKEN_OPTIONAL
 from api.resources.deps import page_of, storage
 from api.schemas.content import (
@@ -87,53 +85,6 @@ def _visible(slug: str, args: dict) -> ExerciseVersion:
     return content.visible_version(db.session, slug, number=args.get("version"), drafts=drafts)
 
 
-def _query(version: ExerciseVersion, fingerprint: str, **extra: str) -> dict[str, Any]:
-    query: dict[str, Any] = dict(extra)
-    if version.status != VersionStatus.PUBLISHED:
-        query["version"] = version.number
-    query["v"] = fingerprint[:16]
-    return query
-
-
-def _variant_body(version: ExerciseVersion, variant: Variant) -> dict[str, object]:
-    slug = version.exercise.slug
-    base: dict[str, Any] = {"slug": slug, "minutes": variant.length_minutes}
-    return {
-        "length_minutes": variant.length_minutes,
-        "duration_ms": variant.duration_ms,
-        "renditions": [
-            {
-                "format": r.format,
-                "mime_type": content.media_type(r),
-                "bitrate": r.bitrate,
-                "nominal_bitrate": r.nominal_bitrate,
-                "bytes": r.bytes,
-                "url": url_for(
-                    "exercises.Audio", **base, **_query(version, r.sha256, format=r.format)
-                ),
-            }
-            for r in variant.renditions
-        ],
-        "captions_url": url_for(
-            "exercises.Captions", **base, **_query(version, variant.content_sha256)
-        ),
-        "timeline_url": url_for(
-            "exercises.TimelineView", **base, **_query(version, variant.content_sha256)
-        ),
-    }
-
-
-def _summary(exercise: Exercise) -> dict[str, object]:
-    return {
-        "slug": exercise.slug,
-        "title": exercise.title,
-        "kind": exercise.kind,
-        "summary": exercise.summary,
-        "lengths": exercise.lengths,
-        "languages": [exercise.language],
-    }
-
-
 @blp.route("")
 class Catalog(MethodView):
     @public_cache
@@ -143,8 +94,7 @@ class Catalog(MethodView):
     @blp.doc(operationId="listExercises")
     def get(self, filters, pagination_parameters):
         """Published exercises, filtered by kind, words, length and language"""
-        exercises = page_of(content.catalog_query(**filters), pagination_parameters)
-        return [_summary(e) for e in exercises]
+        return page_of(content.catalog_query(**filters), pagination_parameters)
 
 
 @blp.route("/<name:slug>")
@@ -156,20 +106,7 @@ class Detail(MethodView):
     @blp.doc(operationId="getExercise", security=TOKEN_OPTIONAL)
     def get(self, args, slug):
         """One exercise with its variants (length, duration, audio, captions, timeline)"""
-        version = _visible(slug, args)
-        return {
-            **_summary(version.exercise),
-            "title": version.title,
-            "kind": version.kind,
-            "summary": version.summary,
-            "lengths": version.lengths,
-            "language": version.language,
-            "languages": [version.language],
-            "version": version.number,
-            "status": version.status,
-            "breath_pattern": version.breath_pattern,
-            "variants": [_variant_body(version, v) for v in version.variants],
-        }
+        return _visible(slug, args)
 
 
 @blp.route("/<name:slug>/variants/<int(min=1, max=600):minutes>/audio")

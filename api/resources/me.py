@@ -6,10 +6,11 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api.extensions import db
+from api.resources.answers import commit_keeping_loaded
 from api.resources.auth import clear_refresh_cookie
 from api.resources.deps import now, passwords
 from api.schemas.accounts import ChangePasswordSchema, MePatchSchema, MeSchema
-from api.schemas.care import DeleteAccountSchema, ExportSchema
+from api.schemas.privacy import DeleteAccountSchema, ExportSchema
 from api.security import auth_required, current_auth_session, current_user, documents
 from api.services import accounts, privacy
 from api.services.stats import today_for
@@ -90,7 +91,7 @@ class Export(MethodView):
     def get(self):
         """Everything stored about you, as one JSON document"""
         me = current_user()
-        document = privacy.export_account(db.session, me, clock=now)
-        db.session.commit()  # a therapist's export is logged for their clients
+        export = privacy.export_account(db.session, me, clock=now)
+        commit_keeping_loaded()  # a therapist's export is logged for their clients
         name = f"interlude-export-{today_for(me, now).isoformat()}.json"
-        return document, 200, {"Content-Disposition": f'attachment; filename="{name}"'}
+        return export, 200, {"Content-Disposition": f'attachment; filename="{name}"'}

@@ -6,7 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
 from api.extensions import db
-from api.models import Practice, Role
+from api.models import Role
 from api.resources.deps import now
 from api.schemas.practices import (
     PracticeBodySchema,
@@ -20,7 +20,7 @@ from api.schemas.practices import (
     practice_input,
 )
 from api.security import auth_required, current_user, documents
-from api.services import practices, stats
+from api.services import practice_pages, practices, stats
 from api.transactions import writes
 
 blp = Blueprint(
@@ -30,23 +30,6 @@ blp = Blueprint(
     description="Your practice log and progress. Practice ids are UUIDs made on the device; "
     "a path id that is not a UUID answers 404.",
 )
-
-
-def practice_body(practice: Practice) -> dict[str, object]:
-    return {
-        "id": practice.id,
-        "exercise": practice.exercise.slug,
-        "length_minutes": practice.length_minutes,
-        "prescription_id": practice.prescription_id,
-        "started_at": practice.started_at,
-        "received_at": practice.received_at,
-        "duration_seconds": practice.duration_seconds,
-        "completed": practice.completed,
-        "mood_before": practice.mood_before,
-        "mood_after": practice.mood_after,
-        "note": practice.note,
-        "share_note": practice.share_note,
-    }
 
 
 @blp.route("/practices/<uuid:practice_id>")
@@ -69,7 +52,7 @@ class PracticeById(MethodView):
         item = practice_input(data, practice_id)
         practice, created = practices.record_practice(db.session, current_user(), item, clock=now)
         db.session.commit()
-        return practice_body(practice), 201 if created else 200
+        return practice, 201 if created else 200
 
     @auth_required(Role.CLIENT)
     @blp.response(200, PracticeSchema)
@@ -77,7 +60,7 @@ class PracticeById(MethodView):
     @blp.doc(operationId="getPractice")
     def get(self, practice_id):
         """One of your practices"""
-        return practice_body(practices.find_practice(db.session, current_user().id, practice_id))
+        return practices.find_practice(db.session, current_user().id, practice_id)
 
     @writes
     @auth_required(Role.CLIENT)
@@ -109,13 +92,7 @@ class Sync(MethodView):
         items = [load_sync_item(raw) for raw in data["practices"]]
         outcomes = practices.record_practices(db.session, current_user(), items, clock=now)
         db.session.commit()
-        results = []
-        for outcome in outcomes:
-            result: dict[str, object] = {"id": outcome.id, "status": outcome.status}
-            if outcome.errors:
-                result["errors"] = outcome.errors
-            results.append(result)
-        return {"results": results}
+        return {"results": outcomes}
 
 
 @blp.route("/practices")
@@ -130,7 +107,7 @@ class Practices(MethodView):
         `from` and `to` are your days (YYYY-MM-DD, counted from day_starts_at in your time
         zone, as in the stats). Follow `next_cursor` with `?cursor=`; pages stay correct
         while new practices arrive. A cursor we did not give out answers 422."""
-        page = practices.list_practices(
+        page = practice_pages.list_practices(
             db.session,
             current_user().id,
             limit=args["limit"],
@@ -139,7 +116,7 @@ class Practices(MethodView):
             first_day=args.get("from_"),
             last_day=args.get("to"),
         )
-        return {"items": [practice_body(p) for p in page.items], "next_cursor": page.next_cursor}
+        return page
 
 
 @blp.route("/stats")

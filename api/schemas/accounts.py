@@ -74,8 +74,10 @@ class RefreshRequestSchema(Schema):
 
 
 class TokenSchema(Schema):
+    """Dumps `IssuedTokens`."""
+
     access_token = fields.String(required=True)
-    token_type = fields.String(required=True, metadata={"example": "Bearer"})
+    token_type = fields.String(required=True, dump_default="Bearer", metadata={"example": "Bearer"})
     expires_in = fields.Integer(required=True, metadata={"description": "seconds"})
     refresh_token = fields.String(
         metadata={"description": "absent when the refresh token was set as the cookie"}

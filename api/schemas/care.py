@@ -5,14 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, pre_dump, validate, validates_schema
 
+from api.models import AccessLogEntry, CareLink, Practice, Prescription
 from api.schemas.fields import BoundedDate, ClockTime, Slug, Text
+from api.schemas.overlay import Overlay
 from api.schemas.practices import PracticeSchema, StrictBoolean
+from api.services.care import masked_practice
 from api.services.schedule import DAY_NAMES, Schedule
 
 
 class InvitationSchema(Schema):
+    """Dumps an `Invitation` overlaid with its code (only its hash is stored)."""
+
     code = fields.String(required=True, metadata={"description": "give this to the client"})
     expires_at = fields.DateTime(required=True)
 
@@ -43,6 +48,8 @@ class PersonSchema(Schema):
 
 
 class LinkSchema(Schema):
+    """Dumps a `CareLink`."""
+
     therapist = fields.Nested(PersonSchema, required=True)
     share_mood = fields.Boolean(required=True)
     share_notes = fields.Boolean(required=True)
@@ -56,10 +63,12 @@ class AdherenceCountSchema(Schema):
 
 
 class ClientSchema(Schema):
-    id = fields.UUID(required=True)
-    display_name = fields.String(required=True, allow_none=True)
-    timezone = fields.String(required=True)
-    linked_at = fields.DateTime(required=True)
+    """Dumps a `CareLink` overlaid with `last_practice_at` and `adherence_7d`."""
+
+    id = fields.UUID(required=True, attribute="client.id")
+    display_name = fields.String(required=True, allow_none=True, attribute="client.display_name")
+    timezone = fields.String(required=True, attribute="client.timezone")
+    linked_at = fields.DateTime(required=True, attribute="created_at")
     share_mood = fields.Boolean(required=True)
     share_notes = fields.Boolean(required=True)
     share_history = fields.Boolean(
@@ -131,10 +140,12 @@ class PrescriptionPatchSchema(PrescriptionInSchema):
 
 
 class PrescriptionSchema(Schema):
+    """Dumps a `Prescription`."""
+
     id = fields.UUID(required=True)
     client_id = fields.UUID(required=True, allow_none=True)
     therapist = fields.Nested(PersonSchema, required=True, allow_none=True)
-    exercise = fields.String(required=True)
+    exercise = fields.String(required=True, attribute="exercise.slug")
     length_minutes = fields.Integer(required=True, allow_none=True)
     schedule = ScheduleField(required=True)
     time_of_day = ClockTime(required=True, allow_none=True)
@@ -144,6 +155,10 @@ class PrescriptionSchema(Schema):
     status = fields.String(required=True, validate=validate.OneOf(["active", "ended"]))
     created_at = fields.DateTime(required=True)
     ended_at = fields.DateTime(required=True, allow_none=True)
+
+    @pre_dump
+    def status_of(self, prescription: Prescription, **kwargs: Any) -> Overlay:
+        return Overlay(prescription, status="ended" if prescription.ended_at else "active")
 
 
 class PlanQuerySchema(Schema):
@@ -190,7 +205,13 @@ class AdherenceSchema(Schema):
 
 
 class ClientPracticeSchema(PracticeSchema):
-    """A client's practice as their therapist sees it: null where not shared."""
+    """A client's practice as their therapist sees it: null where not shared. Dumps a
+    (practice, link) pair: the link says what its therapist may see."""
+
+    @pre_dump
+    def mask(self, seen: tuple[Practice, CareLink], **kwargs: Any) -> Overlay:
+        practice, link = seen
+        return Overlay(practice, **masked_practice(practice, link))
 
 
 class ClientPracticePageSchema(Schema):
@@ -199,29 +220,25 @@ class ClientPracticePageSchema(Schema):
 
 
 class LoggedTherapistSchema(Schema):
-    id = fields.UUID(required=True, allow_none=True, metadata={"description": "null if erased"})
-    display_name = fields.String(required=True, allow_none=True)
+    """Dumps an `AccessLogEntry`: it keeps the therapist's id and name itself, so the name
+    outlives the therapist's account."""
+
+    id = fields.UUID(
+        required=True,
+        allow_none=True,
+        attribute="therapist_id",
+        metadata={"description": "null if erased"},
+    )
+    display_name = fields.String(required=True, allow_none=True, attribute="therapist_name")
 
 
 class AccessLogEntrySchema(Schema):
+    """Dumps an `AccessLogEntry`."""
+
     therapist = fields.Nested(LoggedTherapistSchema, required=True)
     what = fields.String(required=True)
     at = fields.DateTime(required=True)
 
-
-class DeleteAccountSchema(Schema):
-    password = fields.String(
-        required=True, load_only=True, validate=validate.Length(min=1, max=1024)
-    )
-
-
-class ExportSchema(Schema):
-    """Your data: account, practices, links, prescriptions, access log, invitations."""
-
-    format = fields.Integer(required=True)
-    account = fields.Dict(required=True)
-    practices = fields.List(fields.Dict(), required=True)
-    links = fields.List(fields.Dict(), required=True)
-    prescriptions = fields.List(fields.Dict(), required=True)
-    access_log = fields.List(fields.Dict(), required=True)
-    invitations = fields.List(fields.Dict(), required=True)
+    @pre_dump
+    def therapist_of(self, entry: AccessLogEntry, **kwargs: Any) -> Overlay:
+        return Overlay(entry, therapist=entry)

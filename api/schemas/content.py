@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from flask_smorest.fields import Upload
-from marshmallow import Schema, fields, validate
+from typing import Any
 
-from api.models import JobStatus, VersionStatus
+from flask import url_for
+from flask_smorest.fields import Upload
+from marshmallow import Schema, fields, pre_dump, validate
+
+from api.models import Exercise, ExerciseVersion, JobStatus, Rendition, Variant, VersionStatus
 from api.schemas.fields import Text
-from api.services.content import FORMATS, MAX_SOURCE_CHARS
+from api.schemas.overlay import Overlay
+from api.services.content import FORMATS, MAX_SOURCE_CHARS, media_type
 from audio_scripts import KINDS
 
 
@@ -46,12 +50,18 @@ class AudioQuerySchema(VersionQuerySchema):
 
 
 class ExerciseSummarySchema(Schema):
+    """Dumps an `Exercise` (its catalog fields are the published version's)."""
+
     slug = fields.String(required=True)
     title = fields.String(required=True)
     kind = fields.String(required=True)
     summary = fields.String(required=True)
     lengths = fields.List(fields.Integer(), required=True)
     languages = fields.List(fields.String(), required=True)
+
+    @pre_dump
+    def one_language(self, exercise: Exercise | ExerciseVersion, **kwargs: Any) -> Overlay:
+        return Overlay(exercise, languages=[exercise.language])
 
 
 class BreathPatternSchema(Schema):
@@ -62,7 +72,21 @@ class BreathPatternSchema(Schema):
     second_inhale = fields.Float(required=True)
 
 
+def file_url(endpoint: str, variant: Variant, fingerprint: str, **extra: str) -> str:
+    """The URL of one of a variant's files. A draft's names its version; every URL carries
+    the file's fingerprint, so a published one can be cached for good."""
+    version = variant.version
+    query: dict[str, Any] = dict(extra)
+    if version.status != VersionStatus.PUBLISHED:
+        query["version"] = version.number
+    query["v"] = fingerprint[:16]
+    slug = version.exercise.slug
+    return url_for(endpoint, slug=slug, minutes=variant.length_minutes, **query)
+
+
 class RenditionSchema(Schema):
+    """Dumps a `Rendition`."""
+
     format = fields.String(required=True)
     mime_type = fields.String(
         required=True,
@@ -85,18 +109,38 @@ class RenditionSchema(Schema):
     bytes = fields.Integer(required=True)
     url = fields.String(required=True)
 
+    @pre_dump
+    def url_of(self, rendition: Rendition, **kwargs: Any) -> Overlay:
+        url = file_url(
+            "exercises.Audio", rendition.variant, rendition.sha256, format=rendition.format
+        )
+        return Overlay(rendition, mime_type=media_type(rendition), url=url)
+
 
 class VariantSchema(Schema):
+    """Dumps a `Variant`."""
+
     length_minutes = fields.Integer(required=True)
     duration_ms = fields.Integer(required=True)
     renditions = fields.List(fields.Nested(RenditionSchema), required=True)
     captions_url = fields.String(required=True)
     timeline_url = fields.String(required=True)
 
+    @pre_dump
+    def urls_of(self, variant: Variant, **kwargs: Any) -> Overlay:
+        return Overlay(
+            variant,
+            captions_url=file_url("exercises.Captions", variant, variant.content_sha256),
+            timeline_url=file_url("exercises.TimelineView", variant, variant.content_sha256),
+        )
+
 
 class ExerciseDetailSchema(ExerciseSummarySchema):
+    """Dumps an `ExerciseVersion`: the published one, or a draft for an editor."""
+
+    slug = fields.String(required=True, attribute="exercise.slug")
     language = fields.String(required=True)
-    version = fields.Integer(required=True)
+    version = fields.Integer(required=True, attribute="number")
     status = fields.Enum(VersionStatus, by_value=True, required=True)
     breath_pattern = fields.Nested(BreathPatternSchema, allow_none=True, required=True)
     variants = fields.List(fields.Nested(VariantSchema), required=True)
@@ -136,8 +180,10 @@ class ValidationSchema(Schema):
 
 
 class VersionRefSchema(Schema):
-    slug = fields.String(required=True)
-    version = fields.Integer(required=True)
+    """Dumps an `ExerciseVersion`."""
+
+    slug = fields.String(required=True, attribute="exercise.slug")
+    version = fields.Integer(required=True, attribute="number")
     status = fields.Enum(VersionStatus, by_value=True, required=True)
 
 
@@ -152,6 +198,10 @@ class VersionSchema(VersionRefSchema):
     created_at = fields.DateTime(required=True)
     rendered_at = fields.DateTime(allow_none=True, required=True)
     published_at = fields.DateTime(allow_none=True, required=True)
+
+    @pre_dump
+    def recordings_of(self, version: ExerciseVersion, **kwargs: Any) -> Overlay:
+        return Overlay(version, recordings=sorted(r.segment_id for r in version.recordings))
 
 
 class UploadSchema(Schema):

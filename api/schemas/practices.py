@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, post_dump, validate
 
 from api.schemas.fields import BoundedAwareDateTime, BoundedDate, Slug, Text
 from api.services.practices import (
@@ -140,14 +140,24 @@ class SyncResultSchema(Schema):
         metadata={"description": "for conflict and invalid: messages by field"},
     )
 
+    @post_dump
+    def leave_out_no_errors(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        if not data.get("errors"):
+            data.pop("errors", None)
+        return data
+
 
 class SyncResponseSchema(Schema):
     results = fields.List(fields.Nested(SyncResultSchema), required=True)
 
 
 class PracticeSchema(Schema):
+    """Dumps a `Practice`."""
+
     id = fields.UUID(required=True)
-    exercise = fields.String(required=True, metadata={"description": "the exercise's slug"})
+    exercise = fields.String(
+        required=True, attribute="exercise.slug", metadata={"description": "the exercise's slug"}
+    )
     length_minutes = fields.Integer(required=True, allow_none=True)
     prescription_id = fields.UUID(required=True, allow_none=True)
     started_at = fields.DateTime(required=True)

@@ -181,3 +181,21 @@ def test_the_catalog_does_not_grow_in_queries_with_exercises(
 
     small, large = grown(add, "GET", "/api/v1/exercises?page_size=100", client_user)
     assert small == large
+
+
+@pytest.mark.parametrize("who", ["client", "therapist"])
+def test_the_export_does_not_grow_in_queries_with_rows(
+    client, therapist, linked, exercises, grown, who
+):
+    person = linked.client
+
+    def add(count):
+        for _ in range(count):
+            record(client, person, 1, prescribe(client, therapist, person))
+            # a therapist's read: one more access log entry in the client's export
+            read = client.get(f"/api/v1/clients/{person.id}", headers=therapist.headers)
+            assert read.status_code == 200
+
+    exporter = therapist if who == "therapist" else person
+    small, large = grown(add, "GET", "/api/v1/me/export", exporter)
+    assert small == large

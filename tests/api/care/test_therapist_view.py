@@ -161,6 +161,77 @@ def test_a_therapists_export_is_logged_for_their_clients(client, linked):
     assert [e["what"] for e in log] == ["export"]
 
 
+# The export writes each section with the API's schema of the same thing: a field added to one
+# of those lands in the export too, so it must be added here, knowingly.
+EXPORT_FIELDS = {
+    "account": {"id", "email", "display_name", "role", "timezone", "day_starts_at", "created_at"},
+    "practices": {
+        "id", "exercise", "length_minutes", "prescription_id", "started_at", "received_at",
+        "day", "duration_seconds", "completed", "mood_before", "mood_after", "note",
+        "share_note",
+    },
+    "links": {
+        "therapist_id", "therapist_name", "client_id", "client_name", "share_mood",
+        "share_notes", "share_history", "created_at", "revoked_at",
+    },
+    "prescriptions": {
+        "id", "therapist_id", "client_id", "exercise", "length_minutes", "schedule",
+        "time_of_day", "start_date", "end_date", "note", "created_at", "ended_at",
+        "ended_reason",
+    },
+    "access_log": {"therapist_id", "therapist_name", "what", "at"},
+    "invitations": {"created_at", "expires_at", "used_at"},
+}  # fmt: skip
+
+
+def test_each_section_of_the_export_holds_exactly_its_fields(client, linked, exercises):
+    record(client, linked.client, length_minutes=5)
+    prescribed = client.post(
+        f"/api/v1/clients/{linked.client.id}/prescriptions",
+        json={"exercise": "box-breathing", "schedule": {"per_week": 2}, "start_date": "2026-11-16"},
+        headers=linked.therapist.headers,
+    )
+    assert prescribed.status_code == 201, prescribed.json
+    client.get("/api/v1/clients", headers=linked.therapist.headers)
+    mine = client.get("/api/v1/me/export", headers=linked.client.headers).json
+    theirs = client.get("/api/v1/me/export", headers=linked.therapist.headers).json
+
+    assert set(mine) == {"format", *EXPORT_FIELDS}
+    assert mine["format"] == 1
+    assert set(mine["account"]) == EXPORT_FIELDS["account"]
+    for export in (mine, theirs):
+        for section in ("practices", "links", "prescriptions", "access_log", "invitations"):
+            for item in export[section]:
+                assert set(item) == EXPORT_FIELDS[section], section
+    counted = ("practices", "links", "prescriptions", "access_log")
+    assert [len(mine[section]) for section in counted] == [1, 1, 1, 1]
+    assert len(theirs["invitations"]) == 1
+    [practice] = mine["practices"]
+    assert (practice["day"], practice["started_at"]) == ("2026-11-18", LINKED_AT)
+    assert (mine["account"]["role"], mine["account"]["day_starts_at"]) == ("client", "03:00")
+    [prescription] = theirs["prescriptions"]
+    assert (prescription["start_date"], prescription["therapist_id"]) == (
+        "2026-11-16",
+        linked.therapist.id,
+    )
+    assert theirs["invitations"][0]["used_at"] == LINKED_AT
+
+
+def test_a_revoked_link_stays_in_the_therapists_export_without_the_clients_name(client, linked):
+    def links(person):
+        export = client.get("/api/v1/me/export", headers=person.headers).json
+        return [(e["client_id"], e["client_name"], e["revoked_at"]) for e in export["links"]]
+
+    me = linked.client.id
+    assert links(linked.therapist) == [(me, "Client Person", None)]
+    ended = client.delete(
+        f"/api/v1/me/therapists/{linked.therapist.id}", headers=linked.client.headers
+    )
+    assert ended.status_code == 204
+    assert links(linked.therapist) == [(me, None, LINKED_AT)]
+    assert links(linked.client) == [(me, "Client Person", LINKED_AT)]
+
+
 def test_a_therapist_who_erases_their_account_ends_their_prescriptions(client, linked, exercises):
     client.post(
         f"/api/v1/clients/{linked.client.id}/prescriptions",
