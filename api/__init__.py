@@ -17,14 +17,16 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 from api import cache
+from api.cli import register_cli
 from api.config import Config
 from api.errors import register_error_handlers
-from api.extensions import api, cors, db, limiter, migrate
+from api.extensions import api, cors, db, migrate
 from api.jobs import RUNNER_EXTENSION, make_runner
 from api.jsondepth import refuse_deep_json
 from api.logs import configure_logging
 from api.openapi import register_converters
 from api.query import register_query_check
+from api.ratelimit import limiter
 from api.services.accounts import Passwords
 from api.services.health import database_check
 from api.services.support import load_support
@@ -71,7 +73,7 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
             ],
             max_age=600,
         )
-    register_error_handlers(app, api)
+    register_error_handlers(app, api, db)
     _register_blueprints(app)
     _register_hooks(app)
     refuse_deep_json(app)
@@ -94,10 +96,7 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
             "database": database_check(db.engine),
             "storage": lambda: app.extensions["interlude.storage"].check(),
         }
-
-    from api.cli import register_cli
-
-    register_cli(app)
+    register_cli(app, create_app)
     return app
 
 

@@ -6,7 +6,7 @@ import logging
 import multiprocessing
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
@@ -24,6 +24,9 @@ from api.services import accounts, library
 from api.services.errors import ServiceError
 from api.services.rendering import RenderSettings
 from api.storage import S3Storage
+
+# create_app, which takes the settings to use.
+AppFactory = Callable[[dict[str, object]], Flask]
 
 users = AppGroup("users", help="Manage accounts.")
 
@@ -61,30 +64,40 @@ def create_user(email: str, role: str, display_name: str | None, timezone: str, 
     click.echo(f"created {user.role.value} {user.email} ({user.id})")
 
 
-def register_cli(app: Flask) -> None:
+def register_cli(app: Flask, app_factory: AppFactory) -> None:
+    """The `users` and `content` commands. `app_factory` is `create_app`, handed in by it:
+    each worker process of `content sync` builds the app again with it."""
     app.cli.add_command(users)
-    app.cli.add_command(content_group)
+    app.cli.add_command(_content_group(app_factory))
 
 
-content_group = AppGroup("content", help="The built-in exercise library.")
+def _content_group(app_factory: AppFactory) -> AppGroup:
+    group = AppGroup("content", help="The built-in exercise library.")
+
+    @group.command("sync")
+    @click.option(
+        "--folder",
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
+        default=None,
+        help="Folder of *.yaml scripts (default: the project's content/).",
+    )
+    @click.option(
+        "--jobs",
+        type=click.IntRange(1, 16),
+        default=None,
+        help="Scripts rendered at once, each in a worker process (default: CPUs, at most 4).",
+    )
+    @click.option("--verbose", is_flag=True, help="Show the render log as well.")
+    def sync_content(folder: Path | None, jobs: int | None, verbose: bool) -> None:
+        """Import, render (only what changed) and publish every script in the library."""
+        _sync_library(folder, jobs, verbose, app_factory)
+
+    return group
 
 
-@content_group.command("sync")
-@click.option(
-    "--folder",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default=None,
-    help="Folder of *.yaml scripts (default: the project's content/).",
-)
-@click.option(
-    "--jobs",
-    type=click.IntRange(1, 16),
-    default=None,
-    help="Scripts rendered at once, each in a worker process (default: CPUs, at most 4).",
-)
-@click.option("--verbose", is_flag=True, help="Show the render log as well.")
-def sync_content(folder: Path | None, jobs: int | None, verbose: bool) -> None:
-    """Import, render (only what changed) and publish every script in the library."""
+def _sync_library(
+    folder: Path | None, jobs: int | None, verbose: bool, app_factory: AppFactory
+) -> None:
     if not verbose:
         logging.getLogger("interlude").setLevel(logging.WARNING)
     folder = folder or Path(current_app.config["CONTENT_DIR"])
@@ -100,7 +113,7 @@ def sync_content(folder: Path | None, jobs: int | None, verbose: bool) -> None:
         if jobs == 1:
             outcomes = _sync_here(paths, bar)
         else:
-            outcomes = _sync_in_workers(paths, jobs, verbose, bar)
+            outcomes = _sync_in_workers(paths, jobs, verbose, bar, app_factory)
         failures = 0
         for outcome in outcomes:
             failures += outcome.action == library.SyncAction.FAILED
@@ -136,7 +149,7 @@ def _sync_here(paths: list[Path], bar: tqdm) -> Iterator[library.SyncOutcome]:
 
 
 def _sync_in_workers(
-    paths: list[Path], jobs: int, verbose: bool, bar: tqdm
+    paths: list[Path], jobs: int, verbose: bool, bar: tqdm, app_factory: AppFactory
 ) -> Iterator[library.SyncOutcome]:
     # Workers get this app's exact settings, so they write to the same database and storage.
     config = {k: v for k, v in current_app.config.items() if k.isupper()}
@@ -144,7 +157,7 @@ def _sync_in_workers(
         jobs,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_start_worker,
-        initargs=(config, verbose),
+        initargs=(app_factory, config, verbose),  # the factory is pickled by its name
     ) as pool:
         pending = [pool.submit(_sync_in_worker, path) for path in paths]
         for future in as_completed(pending):
@@ -155,11 +168,9 @@ def _sync_in_workers(
 _worker_app: Flask | None = None
 
 
-def _start_worker(config: dict[str, object], verbose: bool) -> None:
-    from api import create_app
-
+def _start_worker(app_factory: AppFactory, config: dict[str, object], verbose: bool) -> None:
     global _worker_app
-    _worker_app = create_app(config)
+    _worker_app = app_factory(config)
     if not verbose:
         logging.getLogger("interlude").setLevel(logging.WARNING)
 

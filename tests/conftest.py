@@ -21,8 +21,9 @@ from sqlalchemy import create_engine, event, text
 
 from api import create_app
 from api.config import TestConfig
-from api.extensions import db, limiter
+from api.extensions import db
 from api.models import Role
+from api.ratelimit import limiter
 from api.services import accounts
 from tests.live import LiveServer
 

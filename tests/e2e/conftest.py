@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from api.extensions import db, limiter
+from api.extensions import db
+from api.ratelimit import limiter
 from api.services import library
 from api.services.rendering import RenderSettings
 from tests.live import LiveServer

@@ -40,9 +40,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from api.extensions import db, limiter
+from api.extensions import db
 from api.jobs import RUNNER_EXTENSION
 from api.models import Exercise, ExerciseVersion, Job, Rendition, Role, Variant, VersionStatus
+from api.ratelimit import limiter
 from tests.conftest import PASSWORD
 
 API = "/api/v1"
