@@ -19,6 +19,7 @@ from tqdm import tqdm
 from api.errors import summarise_errors
 from api.extensions import db
 from api.models import Role
+from api.registry import app_services
 from api.schemas.accounts import CreateUserSchema
 from api.services import accounts, library
 from api.services.errors import ServiceError
@@ -54,9 +55,7 @@ def create_user(email: str, role: str, display_name: str | None, timezone: str, 
         summary = summarise_errors({"json": error.messages})
         raise click.UsageError(f"Please fix: {summary}") from None
     try:
-        user = accounts.create_user(
-            db.session, current_app.extensions["interlude.passwords"], **data
-        )
+        user = accounts.create_user(db.session, app_services().passwords, **data)
         db.session.commit()
     except ServiceError as error:
         db.session.rollback()
@@ -101,7 +100,7 @@ def _sync_library(
     if not verbose:
         logging.getLogger("interlude").setLevel(logging.WARNING)
     folder = folder or Path(current_app.config["CONTENT_DIR"])
-    storage = current_app.extensions["interlude.storage"]
+    storage = app_services().storage
     if isinstance(storage, S3Storage):
         storage.ensure_bucket()
     paths = library.library_files(folder)
@@ -132,7 +131,7 @@ def _describe(outcome: library.SyncOutcome) -> str:
 
 
 def _sync_here(paths: list[Path], bar: tqdm) -> Iterator[library.SyncOutcome]:
-    storage = current_app.extensions["interlude.storage"]
+    storage = app_services().storage
     settings = RenderSettings.from_config(current_app.config)
     for path in paths:
         bar.set_description(path.stem[:28])
@@ -179,7 +178,7 @@ def _sync_in_worker(path: Path) -> library.SyncOutcome:
     assert _worker_app is not None, "the worker was not started with _start_worker"
     with _worker_app.app_context():
         settings = RenderSettings.from_config(_worker_app.config)
-        storage = _worker_app.extensions["interlude.storage"]
+        storage = app_services(_worker_app).storage
         try:
             return library.sync_file(db.session, storage, settings, path)
         finally:

@@ -41,10 +41,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from api.extensions import db
-from api.jobs import RUNNER_EXTENSION
 from api.models import Exercise, ExerciseVersion, Job, Rendition, Role, Variant, VersionStatus
 from api.ratelimit import limiter
-from tests.conftest import PASSWORD
+from api.registry import app_services
+from tests.conftest import PASSWORD, swapped_services
 
 API = "/api/v1"
 ACTORS = (
@@ -128,6 +128,12 @@ class NoRunner:
         pass
 
 
+@pytest.fixture
+def no_runner(app):
+    with swapped_services(app, jobs=NoRunner()):
+        yield
+
+
 def _ok(response, what: str):
     assert response.status_code < 300, (what, response.status_code, response.get_json())
     return response.get_json(silent=True)
@@ -138,7 +144,7 @@ def _add_rendered_variant(app: Flask, slug: str, minutes: int) -> None:
     version, so audio, captions and timeline answer 200 rather than 404."""
     with app.app_context():
         exercise = db.session.scalar(select(Exercise).where(Exercise.slug == slug))
-        stored = app.extensions["interlude.storage"].put_bytes(
+        stored = app_services(app).storage.put_bytes(
             b"\x00\x00\x00\x18ftypM4A matrix-audio", suffix=".m4a", content_type="audio/mp4"
         )
         variant = Variant(
@@ -601,8 +607,7 @@ def call(client: FlaskClient, world: World, actor: str, method: str, row: Row):
 @pytest.mark.parametrize(
     ("method", "rule"), sorted(MATRIX), ids=[f"{m} {r}" for m, r in sorted(MATRIX)]
 )
-def test_matrix(method, rule, app, client, make_user, make_exercise, monkeypatch):
-    monkeypatch.setitem(app.extensions, RUNNER_EXTENSION, NoRunner())
+def test_matrix(method, rule, app, client, make_user, make_exercise, no_runner):
     row = MATRIX[(method, rule)]
     mutates = method != "GET"
     world = build_world(app, client, make_user, make_exercise)
