@@ -91,7 +91,7 @@ def _build_services(app: Flask) -> AppServices:
         app.config["STORAGE_URL"],
         endpoint_url=app.config["S3_ENDPOINT_URL"],
         presign_seconds=app.config["PRESIGN_SECONDS"],
-        region=os.environ.get("AWS_REGION") or None,
+        region=app.config["AWS_REGION"],
     )
     web = init_web(app, storage)  # the page's CSP names where the storage's audio comes from
     with app.app_context():
