@@ -16,15 +16,18 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
-from api import cache
+from api.cache import CatalogCache
+from api.cli import register_cli
 from api.config import Config
 from api.errors import register_error_handlers
-from api.extensions import api, cors, db, limiter, migrate
-from api.jobs import RUNNER_EXTENSION, make_runner
+from api.extensions import api, cors, db, migrate
+from api.jobs import make_runner
 from api.jsondepth import refuse_deep_json
 from api.logs import configure_logging
 from api.openapi import register_converters
 from api.query import register_query_check
+from api.ratelimit import limiter
+from api.registry import AppServices, app_services, install_services
 from api.services.accounts import Passwords
 from api.services.health import database_check
 from api.services.support import load_support
@@ -71,34 +74,38 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
             ],
             max_age=600,
         )
-    register_error_handlers(app, api)
+    register_error_handlers(app, api, db)
     _register_blueprints(app)
     _register_hooks(app)
     refuse_deep_json(app)
     register_query_check(app, api)
-    app.extensions["interlude.passwords"] = Passwords(
-        app.config["ARGON2_TIME_COST"], app.config["ARGON2_MEMORY_KIB"]
-    )
+    install_services(app, _build_services(app))
+    register_cli(app, create_app)
+    return app
+
+
+def _build_services(app: Flask) -> AppServices:
+    support = load_support(app.config["SUPPORT_CONTACTS"])
+    passwords = Passwords(app.config["ARGON2_TIME_COST"], app.config["ARGON2_MEMORY_KIB"])
     storage = storage_from_url(
         app.config["STORAGE_URL"],
         endpoint_url=app.config["S3_ENDPOINT_URL"],
         presign_seconds=app.config["PRESIGN_SECONDS"],
-        region=os.environ.get("AWS_REGION") or None,
+        region=app.config["AWS_REGION"],
     )
-    app.extensions["interlude.storage"] = storage
-    init_web(app)  # after the storage: the page's CSP names where audio may come from
-    app.extensions[RUNNER_EXTENSION] = make_runner(app)
-    app.extensions[cache.EXTENSION] = cache.CatalogCache(app.config["CATALOG_CACHE_SECONDS"])
+    web = init_web(app, storage)  # the page's CSP names where the storage's audio comes from
     with app.app_context():
-        app.extensions["interlude.readiness"] = {
-            "database": database_check(db.engine),
-            "storage": lambda: app.extensions["interlude.storage"].check(),
-        }
-
-    from api.cli import register_cli
-
-    register_cli(app)
-    return app
+        database = database_check(db.engine)
+    return AppServices(
+        storage=storage,
+        passwords=passwords,
+        jobs=make_runner(app),
+        catalog_cache=CatalogCache(app.config["CATALOG_CACHE_SECONDS"]),
+        # The storage is read when checked: a test may swap it.
+        readiness={"database": database, "storage": lambda: app_services(app).storage.check()},
+        web=web,
+        support=support,
+    )
 
 
 def _init_database(app: Flask) -> None:
@@ -152,7 +159,6 @@ def _register_blueprints(app: Flask) -> None:
 
     for module in (health, auth, me, admin, exercises, editor, jobs, practices, care, support):
         api.register_blueprint(module.blp)
-    app.extensions[support.EXTENSION] = load_support(app.config["SUPPORT_CONTACTS"])
 
     static_dir = swagger_ui_bundle.swagger_ui_path
 

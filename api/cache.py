@@ -19,10 +19,10 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
+from api.registry import app_services
 from api.services.content import CATALOG_CHANGED
 
 F = TypeVar("F", bound=Callable[..., Any])
-EXTENSION = "interlude.catalog_cache"
 MAX_ENTRIES = 512
 _KEPT_HEADERS = ("Content-Type", "X-Pagination", "ETag", "Cache-Control")
 
@@ -58,9 +58,7 @@ class CatalogCache:
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
     if session.info.pop(CATALOG_CHANGED, False) and has_app_context():
-        cache = current_app.extensions.get(EXTENSION)
-        if cache is not None:
-            cache.clear()
+        app_services().catalog_cache.clear()
 
 
 @event.listens_for(Session, "after_rollback")
@@ -74,8 +72,8 @@ def public_cache(func: F) -> F:
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        cache: CatalogCache | None = current_app.extensions.get(EXTENSION)
-        if cache is None or not cache.seconds or "Authorization" in request.headers:
+        cache = app_services().catalog_cache
+        if not cache.seconds or "Authorization" in request.headers:
             return func(*args, **kwargs)
         key = request.full_path
         hit = cache.get(key)

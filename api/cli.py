@@ -6,7 +6,7 @@ import logging
 import multiprocessing
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
@@ -19,11 +19,15 @@ from tqdm import tqdm
 from api.errors import summarise_errors
 from api.extensions import db
 from api.models import Role
+from api.registry import app_services
 from api.schemas.accounts import CreateUserSchema
 from api.services import accounts, library
 from api.services.errors import ServiceError
 from api.services.rendering import RenderSettings
 from api.storage import S3Storage
+
+# create_app, which takes the settings to use.
+AppFactory = Callable[[dict[str, object]], Flask]
 
 users = AppGroup("users", help="Manage accounts.")
 
@@ -51,9 +55,7 @@ def create_user(email: str, role: str, display_name: str | None, timezone: str, 
         summary = summarise_errors({"json": error.messages})
         raise click.UsageError(f"Please fix: {summary}") from None
     try:
-        user = accounts.create_user(
-            db.session, current_app.extensions["interlude.passwords"], **data
-        )
+        user = accounts.create_user(db.session, app_services().passwords, **data)
         db.session.commit()
     except ServiceError as error:
         db.session.rollback()
@@ -61,34 +63,44 @@ def create_user(email: str, role: str, display_name: str | None, timezone: str, 
     click.echo(f"created {user.role.value} {user.email} ({user.id})")
 
 
-def register_cli(app: Flask) -> None:
+def register_cli(app: Flask, app_factory: AppFactory) -> None:
+    """The `users` and `content` commands. `app_factory` is `create_app`, handed in by it:
+    each worker process of `content sync` builds the app again with it."""
     app.cli.add_command(users)
-    app.cli.add_command(content_group)
+    app.cli.add_command(_content_group(app_factory))
 
 
-content_group = AppGroup("content", help="The built-in exercise library.")
+def _content_group(app_factory: AppFactory) -> AppGroup:
+    group = AppGroup("content", help="The built-in exercise library.")
+
+    @group.command("sync")
+    @click.option(
+        "--folder",
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
+        default=None,
+        help="Folder of *.yaml scripts (default: the project's content/).",
+    )
+    @click.option(
+        "--jobs",
+        type=click.IntRange(1, 16),
+        default=None,
+        help="Scripts rendered at once, each in a worker process (default: CPUs, at most 4).",
+    )
+    @click.option("--verbose", is_flag=True, help="Show the render log as well.")
+    def sync_content(folder: Path | None, jobs: int | None, verbose: bool) -> None:
+        """Import, render (only what changed) and publish every script in the library."""
+        _sync_library(folder, jobs, verbose, app_factory)
+
+    return group
 
 
-@content_group.command("sync")
-@click.option(
-    "--folder",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default=None,
-    help="Folder of *.yaml scripts (default: the project's content/).",
-)
-@click.option(
-    "--jobs",
-    type=click.IntRange(1, 16),
-    default=None,
-    help="Scripts rendered at once, each in a worker process (default: CPUs, at most 4).",
-)
-@click.option("--verbose", is_flag=True, help="Show the render log as well.")
-def sync_content(folder: Path | None, jobs: int | None, verbose: bool) -> None:
-    """Import, render (only what changed) and publish every script in the library."""
+def _sync_library(
+    folder: Path | None, jobs: int | None, verbose: bool, app_factory: AppFactory
+) -> None:
     if not verbose:
         logging.getLogger("interlude").setLevel(logging.WARNING)
     folder = folder or Path(current_app.config["CONTENT_DIR"])
-    storage = current_app.extensions["interlude.storage"]
+    storage = app_services().storage
     if isinstance(storage, S3Storage):
         storage.ensure_bucket()
     paths = library.library_files(folder)
@@ -100,7 +112,7 @@ def sync_content(folder: Path | None, jobs: int | None, verbose: bool) -> None:
         if jobs == 1:
             outcomes = _sync_here(paths, bar)
         else:
-            outcomes = _sync_in_workers(paths, jobs, verbose, bar)
+            outcomes = _sync_in_workers(paths, jobs, verbose, bar, app_factory)
         failures = 0
         for outcome in outcomes:
             failures += outcome.action == library.SyncAction.FAILED
@@ -119,7 +131,7 @@ def _describe(outcome: library.SyncOutcome) -> str:
 
 
 def _sync_here(paths: list[Path], bar: tqdm) -> Iterator[library.SyncOutcome]:
-    storage = current_app.extensions["interlude.storage"]
+    storage = app_services().storage
     settings = RenderSettings.from_config(current_app.config)
     for path in paths:
         bar.set_description(path.stem[:28])
@@ -136,7 +148,7 @@ def _sync_here(paths: list[Path], bar: tqdm) -> Iterator[library.SyncOutcome]:
 
 
 def _sync_in_workers(
-    paths: list[Path], jobs: int, verbose: bool, bar: tqdm
+    paths: list[Path], jobs: int, verbose: bool, bar: tqdm, app_factory: AppFactory
 ) -> Iterator[library.SyncOutcome]:
     # Workers get this app's exact settings, so they write to the same database and storage.
     config = {k: v for k, v in current_app.config.items() if k.isupper()}
@@ -144,7 +156,7 @@ def _sync_in_workers(
         jobs,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_start_worker,
-        initargs=(config, verbose),
+        initargs=(app_factory, config, verbose),  # the factory is pickled by its name
     ) as pool:
         pending = [pool.submit(_sync_in_worker, path) for path in paths]
         for future in as_completed(pending):
@@ -155,11 +167,9 @@ def _sync_in_workers(
 _worker_app: Flask | None = None
 
 
-def _start_worker(config: dict[str, object], verbose: bool) -> None:
-    from api import create_app
-
+def _start_worker(app_factory: AppFactory, config: dict[str, object], verbose: bool) -> None:
     global _worker_app
-    _worker_app = create_app(config)
+    _worker_app = app_factory(config)
     if not verbose:
         logging.getLogger("interlude").setLevel(logging.WARNING)
 
@@ -168,7 +178,7 @@ def _sync_in_worker(path: Path) -> library.SyncOutcome:
     assert _worker_app is not None, "the worker was not started with _start_worker"
     with _worker_app.app_context():
         settings = RenderSettings.from_config(_worker_app.config)
-        storage = _worker_app.extensions["interlude.storage"]
+        storage = app_services(_worker_app).storage
         try:
             return library.sync_file(db.session, storage, settings, path)
         finally:

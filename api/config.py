@@ -33,6 +33,9 @@ class Config:
         self.SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": True}
         self.STORAGE_URL = _env("STORAGE_URL", (INSTANCE_DIR / "media").as_uri())
         self.S3_ENDPOINT_URL = _env("S3_ENDPOINT_URL", "") or None
+        # The S3 region, from AWS_REGION (no INTERLUDE_ prefix: it is the name every AWS tool
+        # reads). Unset: boto3's chain decides (AWS_DEFAULT_REGION, ~/.aws/config, us-east-1).
+        self.AWS_REGION = os.environ.get("AWS_REGION") or None
         self.JOB_QUEUE = _env("JOB_QUEUE", "thread")
         self.MAX_UPLOAD_MB = int(_env("MAX_UPLOAD_MB", "50"))
         self.CORS_ORIGINS = _env_list("CORS_ORIGINS")

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask, current_app
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
+from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import (
     Conflict,
@@ -107,17 +108,19 @@ def summarise_errors(errors: object) -> str:
     return "; ".join(parts)
 
 
-def register_error_handlers(app: Flask, api: InterludeApi) -> None:
+def register_error_handlers(app: Flask, api: InterludeApi, db: SQLAlchemy) -> None:
+    """A failed request's transaction (on `db.session`) is rolled back before the answer."""
+
     def integrity_error(error: IntegrityError):
         # Two requests raced to create the same thing: the loser gets a clean 409.
-        db_rollback()
+        db.session.rollback()
         log.info("integrity conflict: %s", error.orig)
         return api.handle_http_exception(
             Conflict("This conflicts with something that already exists; reload and try again.")
         )
 
     def database_unavailable(error: OperationalError):
-        db_rollback()
+        db.session.rollback()
         log.error("database error: %s", error)
         return api.handle_http_exception(
             ServiceUnavailable("The service is briefly unavailable; please retry.")
@@ -132,7 +135,7 @@ def register_error_handlers(app: Flask, api: InterludeApi) -> None:
         )
 
     def service_error(error: ServiceError):
-        db_rollback()
+        db.session.rollback()
         exc = default_exceptions[error.status](error.message)
         exc.data = {"message": error.message}  # type: ignore[attr-defined]
         if error.errors:
@@ -143,9 +146,3 @@ def register_error_handlers(app: Flask, api: InterludeApi) -> None:
     app.register_error_handler(IntegrityError, integrity_error)
     app.register_error_handler(OperationalError, database_unavailable)
     app.register_error_handler(Exception, unexpected)
-
-
-def db_rollback() -> None:
-    from api.extensions import db  # late: extensions imports this module
-
-    db.session.rollback()

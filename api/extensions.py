@@ -1,4 +1,5 @@
-"""Extensions are created here, at import, and initialised in `create_app`."""
+"""Extensions are created here, at import, and initialised in `create_app`. (The rate
+limiter is `api.ratelimit.limiter`: that module owns it, as it owns what counts the hits.)"""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 from api.errors import InterludeApi
-from api.ratelimit import RateLimits
 
 # Stable constraint names, so Alembic migrations can alter them on SQLite and PostgreSQL alike.
 NAMING_CONVENTION = {
@@ -28,5 +28,4 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True, compare_type=True)
 api = InterludeApi()
-limiter = RateLimits()
 cors = CORS()

@@ -22,7 +22,7 @@ import api.ratelimit_file  # noqa: F401  (registers the sqlite:// storage with `
 
 
 class RateLimits:
-    """Created in api.extensions, initialised by create_app (like the other extensions)."""
+    """One per process (`limiter`, below), initialised by create_app like the extensions."""
 
     def __init__(self) -> None:
         self._storage: Storage | None = None
@@ -57,7 +57,9 @@ class RateLimits:
             )
 
 
-def enforce(limits: str, key: str) -> None:
-    from api.extensions import limiter
+limiter = RateLimits()
 
+
+def enforce(limits: str, key: str) -> None:
+    """`limiter.enforce`, for views: count one hit against `limits` for `key`, or answer 429."""
     limiter.enforce(limits, key)

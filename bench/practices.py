@@ -38,6 +38,7 @@ from api import create_app
 from api.config import Config
 from api.extensions import db
 from api.models import Exercise, ExerciseVersion, Role, User, VersionStatus
+from api.registry import app_services
 from api.services import accounts
 from api.services.stats import practice_day
 
@@ -296,7 +297,7 @@ def compare_sync_with_puts(app: Any, client: Any, exercises: list[tuple[int, str
         for n in range(2):
             user = accounts.create_user(
                 db.session,
-                app.extensions["interlude.passwords"],
+                app_services(app).passwords,
                 email=f"writer{n}@bench.example",
                 password="bench password 123",
                 role=Role.CLIENT,

@@ -8,7 +8,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +21,10 @@ from sqlalchemy import create_engine, event, text
 
 from api import create_app
 from api.config import TestConfig
-from api.extensions import db, limiter
+from api.extensions import db
 from api.models import Role
+from api.ratelimit import limiter
+from api.registry import AppServices, app_services, install_services
 from api.services import accounts
 from tests.live import LiveServer
 
@@ -69,6 +71,19 @@ def _clean_state(request: pytest.FixtureRequest) -> Iterator[None]:
         limiter.reset()
 
 
+@contextmanager
+def swapped_services(app: Flask, **changes: Any) -> Iterator[AppServices]:
+    """The app's services with some replaced (`clock=frozen`, `storage=...`) inside the block;
+    `dataclasses.replace` refuses a name that is not a service."""
+    original = app_services(app)
+    swapped = replace(original, **changes)
+    install_services(app, swapped)
+    try:
+        yield swapped
+    finally:
+        install_services(app, original)
+
+
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
@@ -110,7 +125,7 @@ def make_user(app: Flask) -> Callable[..., Person]:
         with app.app_context():
             user = accounts.create_user(
                 db.session,
-                app.extensions["interlude.passwords"],
+                app_services(app).passwords,
                 email=email,
                 password=password,
                 role=role,

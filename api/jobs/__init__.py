@@ -1,17 +1,14 @@
 """Background jobs: the runners (inline, thread pool, RQ) and the code that runs one job.
 
-`create_app` keeps the runner in `app.extensions["interlude.jobs"]`; a view commits the
+`create_app` keeps the runner in the app's services (`app_services().jobs`); a view commits the
 queued job, then calls `runner.submit(job.id)`.
 """
 
 from api.jobs.execute import HANDLERS, Handler, JobContext, abandon_job, execute_job
 from api.jobs.runners import InlineRunner, JobRunner, RQRunner, ThreadRunner, make_runner
 
-RUNNER_EXTENSION = "interlude.jobs"
-
 __all__ = [
     "HANDLERS",
-    "RUNNER_EXTENSION",
     "Handler",
     "InlineRunner",
     "JobContext",

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.extensions import db
 from api.models import Job, JobStatus
+from api.registry import AppServices, app_services
 from api.services import rendering
 from api.services.jobs import (
     JobFailed,
@@ -29,20 +30,18 @@ from api.services.jobs import (
 
 log = logging.getLogger("interlude.jobs")
 
-STORAGE_EXTENSION = "interlude.storage"
-
 
 @dataclass(frozen=True)
 class JobContext:
     """What a handler gets: its own session (not Flask-SQLAlchemy's scoped one), a factory for
-    short side transactions, a throttled progress callback, and the app's config/extensions."""
+    short side transactions, a throttled progress callback, and the app's config and services."""
 
     job: Job
     session: Session
     session_factory: SessionFactory
     progress: Callable[[float], None]
     config: Mapping[str, Any]
-    extensions: Mapping[str, Any]
+    services: AppServices
 
 
 @dataclass(frozen=True)
@@ -56,15 +55,16 @@ class Handler:
 
 
 def _run_render(context: JobContext) -> None:
-    storage = context.extensions.get(STORAGE_EXTENSION)
-    if storage is None:
-        raise JobFailed("object storage is not configured (app.extensions['interlude.storage'])")
     try:
         settings = rendering.RenderSettings.from_config(context.config)
     except ValueError as exc:
         raise JobFailed(f"the render settings are not valid: {exc}") from None
     rendering.run_render_job(
-        context.session, storage, context.job, settings=settings, progress=context.progress
+        context.session,
+        context.services.storage,
+        context.job,
+        settings=settings,
+        progress=context.progress,
     )
 
 
@@ -104,7 +104,7 @@ def execute_job(job_id: uuid.UUID | str) -> JobStatus | None:
                     session_factory=factory,
                     progress=ProgressReporter(factory, job_id),
                     config=app.config,
-                    extensions=app.extensions,
+                    services=app_services(app),
                 )
             )
         except Exception as exc:

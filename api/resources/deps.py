@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -11,14 +10,13 @@ from sqlalchemy import Select
 
 from api.extensions import db
 from api.jobs import JobRunner
-from api.models.base import utcnow
+from api.registry import app_services
 from api.services.accounts import Passwords, TokenPolicy
 from api.storage.base import Storage
 
 
 def passwords() -> Passwords:
-    hasher: Passwords = current_app.extensions["interlude.passwords"]
-    return hasher
+    return app_services().passwords
 
 
 def token_policy() -> TokenPolicy:
@@ -29,19 +27,16 @@ def token_policy() -> TokenPolicy:
 
 
 def storage() -> Storage:
-    store: Storage = current_app.extensions["interlude.storage"]
-    return store
+    return app_services().storage
 
 
 def jobs() -> JobRunner:
-    runner: JobRunner = current_app.extensions["interlude.jobs"]
-    return runner
+    return app_services().jobs
 
 
 def now() -> datetime:
-    """The server clock; tests put another in app.extensions["interlude.clock"]."""
-    clock: Callable[[], datetime] = current_app.extensions.get("interlude.clock", utcnow)
-    return clock()
+    """The server clock (`AppServices.clock`; tests freeze it)."""
+    return app_services().clock()
 
 
 def page_of(query: Select[Any], pagination_parameters: Any) -> list[Any]:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import current_app, url_for
+from flask import url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields
 
+from api.registry import app_services
 from api.services.health import run_checks
 
 blp = Blueprint("health", __name__, description="Operations")
@@ -62,7 +63,7 @@ class Readyz(MethodView):
     @blp.doc(operationId="getReadiness")
     def get(self):
         """The database and storage are reachable"""
-        checks = run_checks(current_app.extensions["interlude.readiness"])
+        checks = run_checks(app_services().readiness)
         if any(result != "ok" for result in checks.values()):
             abort(
                 503,

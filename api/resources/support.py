@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from api.registry import app_services
 from api.schemas.support import SupportSchema
 from api.services.support import Support
 
 blp = Blueprint("support", __name__, url_prefix="/api/v1", description="Help in a crisis")
-EXTENSION = "interlude.support"
 
 
 @blp.route("/support")
@@ -23,5 +22,5 @@ class SupportContacts(MethodView):
         Set INTERLUDE_SUPPORT_CONTACTS to a JSON file of contacts; until then a clearly
         marked placeholder (`placeholder: true`) is answered. The app is not monitored, and
         the answer says so."""
-        support: Support = current_app.extensions[EXTENSION]
+        support: Support = app_services().support
         return support.as_json(), 200, {"Cache-Control": "public, max-age=300"}

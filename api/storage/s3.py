@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import errno
 import io
-import os
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -90,11 +89,11 @@ class S3Storage:
         self._clock = clock
         # Credentials and region come from the arguments or boto3's usual chain
         # (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION, ~/.aws, roles);
-        # botocore leaves AWS_REGION to the other SDKs, so it is read here.
+        # botocore leaves AWS_REGION to the other SDKs, so Config reads it and passes it here.
         session = boto3.session.Session(
             aws_access_key_id=access_key,
             aws_secret_access_key=secret_key,
-            region_name=region or os.environ.get("AWS_REGION") or None,
+            region_name=region or None,
         )
         self.region = session.region_name or "us-east-1"
         self._credentials = session.get_credentials()

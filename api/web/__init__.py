@@ -17,11 +17,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import brotli
-from flask import Blueprint, Flask, Response, abort, current_app, request
+from flask import Blueprint, Flask, Response, abort, request
 from werkzeug.wrappers import Response as BaseResponse
 
+from api.registry import app_services
+from api.storage.base import Storage
+
 STATIC_DIR = Path(__file__).parent / "static"
-EXTENSION = "interlude.web"
 IMMUTABLE = "public, max-age=31536000, immutable"
 # The page, the manifest and the service worker are checked on every load (cheaply, by ETag).
 REVALIDATE = "no-cache"
@@ -144,17 +146,16 @@ def media_origins(storage: object) -> tuple[str, ...]:
     return (f"{parts.scheme}://{parts.netloc}",)
 
 
-def init_web(app: Flask) -> None:
+def init_web(app: Flask, storage: Storage) -> WebApp:
+    """The web app's files (WEB_DIR, or the package's), with its routes registered."""
     folder = Path(app.config.get("WEB_DIR") or STATIC_DIR)
-    app.extensions[EXTENSION] = WebApp(
-        folder, media_origins=media_origins(app.extensions["interlude.storage"])
-    )
+    web = WebApp(folder, media_origins=media_origins(storage))
     app.register_blueprint(blp)
+    return web
 
 
 def _web() -> WebApp:
-    web: WebApp = current_app.extensions[EXTENSION]
-    return web
+    return app_services().web
 
 
 def _send(asset: Asset, cache_control: str, csp: str | None = None) -> BaseResponse:

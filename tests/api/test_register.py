@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from api.extensions import db
 from api.models import User
 from api.services.accounts import Passwords
+from tests.conftest import swapped_services
 
 URL = "/api/v1/auth/register"
 GOOD = {
@@ -72,10 +73,8 @@ class CountingPasswords(Passwords):
 
 @pytest.fixture
 def counting_passwords(app):
-    original = app.extensions["interlude.passwords"]
-    app.extensions["interlude.passwords"] = counting = CountingPasswords()
-    yield counting
-    app.extensions["interlude.passwords"] = original
+    with swapped_services(app, passwords=CountingPasswords()) as swapped:
+        yield swapped.passwords
 
 
 def test_the_password_is_hashed_whether_or_not_the_address_has_an_account(

@@ -14,6 +14,7 @@ from api.models import AuthSession, User
 from api.models.base import utcnow
 from api.services import accounts
 from api.services.accounts import Passwords
+from tests.conftest import swapped_services
 
 TOKEN = "/api/v1/auth/token"
 REFRESH = "/api/v1/auth/refresh"
@@ -65,25 +66,23 @@ def test_wrong_password_and_unknown_email_get_the_same_401(client, client_user):
 
 def test_sign_in_takes_as_long_for_unknown_emails_as_for_known_ones(client, client_user, app):
     # With a realistic hashing cost, an unknown email must still pay for one verification.
-    original = app.extensions["interlude.passwords"]
     slow = Passwords(time_cost=2, memory_kib=32768)
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == client_user.email))
         user.password_hash = slow.hash(client_user.password)
         db.session.commit()
-    app.extensions["interlude.passwords"] = slow
     app.config["TOKEN_RATE_LIMIT_ACCOUNT"] = app.config["TOKEN_RATE_LIMIT_ADDRESS"] = "1000/minute"
+
+    def timed(email: str) -> float:
+        started = time.perf_counter()
+        client.post(TOKEN, json={"email": email, "password": "wrong password here"})
+        return time.perf_counter() - started
+
     try:
-
-        def timed(email: str) -> float:
-            started = time.perf_counter()
-            client.post(TOKEN, json={"email": email, "password": "wrong password here"})
-            return time.perf_counter() - started
-
-        known = statistics.median(timed(client_user.email) for _ in range(7))
-        unknown = statistics.median(timed("nobody@example.org") for _ in range(7))
+        with swapped_services(app, passwords=slow):
+            known = statistics.median(timed(client_user.email) for _ in range(7))
+            unknown = statistics.median(timed("nobody@example.org") for _ in range(7))
     finally:
-        app.extensions["interlude.passwords"] = original
         app.config.update(
             TOKEN_RATE_LIMIT_ACCOUNT="10/minute;50/hour", TOKEN_RATE_LIMIT_ADDRESS="30/minute"
         )

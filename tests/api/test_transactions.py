@@ -12,6 +12,7 @@ from api import create_app
 from api.config import TestConfig
 from api.extensions import db
 from api.models import AccessLogEntry, Role, User
+from api.registry import app_services
 from api.services import accounts
 from api.transactions import writes
 
@@ -25,7 +26,7 @@ def own_app(tmp_path) -> Flask:
         flask_migrate.upgrade()
         user = accounts.create_user(
             db.session,
-            app.extensions["interlude.passwords"],
+            app_services(app).passwords,
             email="someone@example.org",
             password="correct horse battery",
             role=Role.CLIENT,

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import brotli
 
+from api.registry import app_services
 from api.storage.s3 import S3Storage
 from api.web import STATIC_DIR, WebApp, media_origins
 
@@ -19,7 +20,7 @@ BUDGET_BYTES = 60_000  # JS + CSS of the whole app, compressed
 
 
 def web(app) -> WebApp:
-    return app.extensions["interlude.web"]
+    return app_services(app).web
 
 
 def test_the_page_is_served_at_the_root_with_a_strict_csp(client):
@@ -171,7 +172,7 @@ def test_with_s3_the_page_may_play_and_download_audio_from_the_bucket():
 
 
 def test_local_storage_needs_no_other_origin(app):
-    assert media_origins(app.extensions["interlude.storage"]) == ()
+    assert media_origins(app_services(app).storage) == ()
 
 
 def test_web_dir_setting_serves_another_folder(tmp_path):

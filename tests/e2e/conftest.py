@@ -18,7 +18,9 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from api.extensions import db, limiter
+from api.extensions import db
+from api.ratelimit import limiter
+from api.registry import app_services
 from api.services import library
 from api.services.rendering import RenderSettings
 from tests.live import LiveServer
@@ -114,9 +116,7 @@ def catalog(app: Flask, tmp_path_factory: pytest.TempPathFactory) -> Iterator[li
         path = folder / f"{name}.yaml"
         path.write_text(source)
         with app.app_context():
-            outcome = library.sync_file(
-                db.session, app.extensions["interlude.storage"], settings, path
-            )
+            outcome = library.sync_file(db.session, app_services(app).storage, settings, path)
             assert outcome.action != library.SyncAction.FAILED, outcome.message
             slugs.append(outcome.slug)
     yield slugs

@@ -9,6 +9,7 @@ import pytest
 
 from api.models import Role
 from tests.api.practices.conftest import FrozenClock
+from tests.conftest import swapped_services
 
 
 @dataclass
@@ -62,9 +63,8 @@ def clock(app):
     """The server's clock, stopped at noon UTC on Wednesday 2026-11-18; move it with
     `clock.now = ...` (links, prescriptions and practices take their times from it)."""
     frozen = FrozenClock(datetime(2026, 11, 18, 12, 0, tzinfo=UTC))
-    app.extensions["interlude.clock"] = frozen
-    yield frozen
-    app.extensions.pop("interlude.clock", None)
+    with swapped_services(app, clock=frozen):
+        yield frozen
 
 
 @pytest.fixture

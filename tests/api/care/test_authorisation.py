@@ -40,10 +40,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from api.extensions import db, limiter
-from api.jobs import RUNNER_EXTENSION
+from api.extensions import db
 from api.models import Exercise, ExerciseVersion, Job, Rendition, Role, Variant, VersionStatus
-from tests.conftest import PASSWORD
+from api.ratelimit import limiter
+from api.registry import app_services
+from tests.conftest import PASSWORD, swapped_services
 
 API = "/api/v1"
 ACTORS = (
@@ -127,6 +128,12 @@ class NoRunner:
         pass
 
 
+@pytest.fixture
+def no_runner(app):
+    with swapped_services(app, jobs=NoRunner()):
+        yield
+
+
 def _ok(response, what: str):
     assert response.status_code < 300, (what, response.status_code, response.get_json())
     return response.get_json(silent=True)
@@ -137,7 +144,7 @@ def _add_rendered_variant(app: Flask, slug: str, minutes: int) -> None:
     version, so audio, captions and timeline answer 200 rather than 404."""
     with app.app_context():
         exercise = db.session.scalar(select(Exercise).where(Exercise.slug == slug))
-        stored = app.extensions["interlude.storage"].put_bytes(
+        stored = app_services(app).storage.put_bytes(
             b"\x00\x00\x00\x18ftypM4A matrix-audio", suffix=".m4a", content_type="audio/mp4"
         )
         variant = Variant(
@@ -600,8 +607,7 @@ def call(client: FlaskClient, world: World, actor: str, method: str, row: Row):
 @pytest.mark.parametrize(
     ("method", "rule"), sorted(MATRIX), ids=[f"{m} {r}" for m, r in sorted(MATRIX)]
 )
-def test_matrix(method, rule, app, client, make_user, make_exercise, monkeypatch):
-    monkeypatch.setitem(app.extensions, RUNNER_EXTENSION, NoRunner())
+def test_matrix(method, rule, app, client, make_user, make_exercise, no_runner):
     row = MATRIX[(method, rule)]
     mutates = method != "GET"
     world = build_world(app, client, make_user, make_exercise)

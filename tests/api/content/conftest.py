@@ -7,6 +7,7 @@ import textwrap
 import pytest
 
 from api.models import Role
+from tests.conftest import swapped_services
 
 TINY = textwrap.dedent(
     """\
@@ -43,12 +44,8 @@ def storage_kind(request, app):
         yield "local"
         return
     s3 = request.getfixturevalue("s3_storage")
-    original = app.extensions["interlude.storage"]
-    app.extensions["interlude.storage"] = s3
-    try:
+    with swapped_services(app, storage=s3):
         yield "s3"
-    finally:
-        app.extensions["interlude.storage"] = original
 
 
 @pytest.fixture

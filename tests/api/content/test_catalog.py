@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from tests.conftest import swapped_services
+
 
 def test_published_exercise_is_listed_with_its_catalog_fields(client, publish_script, script_text):
     publish_script(script_text())
@@ -194,12 +196,10 @@ def test_the_default_page_holds_a_whole_small_library(client, publish_script, sc
 
 @pytest.fixture
 def catalog_cache(app):
-    from api.cache import EXTENSION, CatalogCache
+    from api.cache import CatalogCache
 
-    original = app.extensions[EXTENSION]
-    app.extensions[EXTENSION] = CatalogCache(60)
-    yield app.extensions[EXTENSION]
-    app.extensions[EXTENSION] = original
+    with swapped_services(app, catalog_cache=CatalogCache(60)) as swapped:
+        yield swapped.catalog_cache
 
 
 def test_anonymous_catalog_reads_are_cached_until_a_publish(

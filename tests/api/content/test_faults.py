@@ -10,9 +10,11 @@ import pytest
 
 from api.extensions import db
 from api.models import Role
+from api.registry import app_services
 from api.services import content, rendering
 from api.services.jobs import JobFailed, claim_job, fail_job
 from api.storage import S3Storage
+from tests.conftest import swapped_services
 
 
 def closed_port() -> int:
@@ -24,17 +26,14 @@ def closed_port() -> int:
 @contextmanager
 def storage_unreachable(app):
     """Point the app at an S3 endpoint where nothing listens, for the `with` block."""
-    original = app.extensions["interlude.storage"]
-    app.extensions["interlude.storage"] = S3Storage(
+    unreachable = S3Storage(
         "interlude",
         endpoint_url=f"http://127.0.0.1:{closed_port()}",
         access_key="k",
         secret_key="s",
     )
-    try:
+    with swapped_services(app, storage=unreachable):
         yield
-    finally:
-        app.extensions["interlude.storage"] = original
 
 
 @pytest.fixture
@@ -92,7 +91,7 @@ def test_seaweedfs_stopped_during_a_render(
 ):
     publish_script(script_text())  # version 1, served to clients
     upload_script(script_text(title="A tiny pause, take two"))
-    storage = app.extensions["interlude.storage"]
+    storage = app_services(app).storage
     settings = rendering.RenderSettings.from_config(app.config)
 
     def stop_midway(fraction: float) -> None:

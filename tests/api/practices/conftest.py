@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import swapped_services
+
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
 
@@ -24,9 +26,8 @@ class FrozenClock:
 def clock(app) -> Iterator[FrozenClock]:
     """The server's clock, stopped at NOW (move it with `clock.now = ...`)."""
     frozen = FrozenClock(NOW)
-    app.extensions["interlude.clock"] = frozen
-    yield frozen
-    del app.extensions["interlude.clock"]
+    with swapped_services(app, clock=frozen):
+        yield frozen
 
 
 @pytest.fixture

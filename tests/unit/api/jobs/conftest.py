@@ -13,6 +13,7 @@ from flask import Flask
 from api.extensions import db
 from api.services import content
 from api.storage.local import LocalStorage
+from tests.conftest import swapped_services
 
 SCRIPT = textwrap.dedent(
     """\
@@ -48,9 +49,9 @@ def job_app(
     app: Flask, storage: LocalStorage, tts_cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Flask]:
     """The test app with jobs reading this test's storage and the session's TTS cache."""
-    monkeypatch.setitem(app.extensions, "interlude.storage", storage)
     monkeypatch.setitem(app.config, "TTS_CACHE_DIR", str(tts_cache))
-    yield app
+    with swapped_services(app, storage=storage):
+        yield app
 
 
 @pytest.fixture

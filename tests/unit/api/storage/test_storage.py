@@ -17,6 +17,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from api import create_app
+from api.config import TestConfig
+from api.registry import app_services
 from api.storage import (
     LocalStorage,
     S3Storage,
@@ -467,17 +470,41 @@ def test_file_url_gives_local_storage_and_creates_the_folder(tmp_path: Path) -> 
     assert storage.root.is_dir()
 
 
-def test_s3_url_gives_s3_storage_with_bucket_and_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AWS_REGION", "eu-central-1")
-
+def test_s3_url_gives_s3_storage_with_bucket_and_prefix() -> None:
     storage = storage_from_url(
-        "s3://interlude-media/audio/v1/", endpoint_url="http://127.0.0.1:1", presign_seconds=600
+        "s3://interlude-media/audio/v1/",
+        endpoint_url="http://127.0.0.1:1",
+        presign_seconds=600,
+        region="eu-central-1",
     )
 
     assert isinstance(storage, S3Storage)
     assert (storage.bucket, storage.prefix) == ("interlude-media", "audio/v1")
     assert storage.endpoint_url == "http://127.0.0.1:1"
     assert storage.presign_seconds == 600
+    assert storage.region == "eu-central-1"
+
+
+def test_aws_region_is_read_once_by_the_settings_and_handed_to_the_storage(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "k")  # the app signs a URL for its CSP at start
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "s")
+    monkeypatch.setenv("AWS_REGION", "eu-central-1")
+    config = TestConfig(tmp_path)
+    monkeypatch.delenv("AWS_REGION")  # read by the settings already: the storage must not
+
+    app = create_app(
+        {
+            **config.as_mapping(),
+            "STORAGE_URL": "s3://interlude-media",
+            "S3_ENDPOINT_URL": "http://127.0.0.1:1",
+        }
+    )
+
+    assert app.config["AWS_REGION"] == "eu-central-1"
+    storage = app_services(app).storage
+    assert isinstance(storage, S3Storage)
     assert storage.region == "eu-central-1"
 
 
