@@ -5,11 +5,13 @@ the true peak at low bitrates, and a script whose breath tones sit near the loud
 measure a few LU apart in one codec. So each file is decoded and measured (ffmpeg's ebur128
 with true peak, the same measurement anyone checking the file would make), and a rendition
 outside the bounds is encoded again from the mix with its own gain and limiter ceiling, at
-most `MAX_PASSES` times. Only the renditions that miss pay for a second encode.
+most `MAX_PASSES` times. Only the renditions that miss pay for a second encode. The mix is a
+stream: each correction plays it again (turned and limited on the way) instead of keeping it.
 """
 
 from __future__ import annotations
 
+import math
 import shutil
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -19,15 +21,9 @@ from pathlib import Path
 import numpy as np
 
 from .encode import Rendition, encode, encode_format
-from .loudness import (
-    PCM_CEILING_DBTP,
-    SILENCE_LUFS,
-    TARGET_LUFS,
-    adjusted,
-    measure,
-    true_peak_db,
-)
+from .loudness import PCM_CEILING_DBTP, SILENCE_LUFS, TARGET_LUFS, PeakMeter, limited, measure
 from .pcm import MIX_RATE
+from .stream import Stream, of_array
 
 TRUE_PEAK_LIMIT = -1.0  # dBTP: the promise for every file
 LUFS_TOLERANCE = 0.4  # a file is accepted this close to the target (the promise is ±1)
@@ -60,36 +56,42 @@ class _Attempt:
 
 
 def conform(
-    pcm: np.ndarray,
+    source: np.ndarray | Stream,
     base: Path,
     formats: Iterable[str],
     bitrates: Mapping[str, int | str] | None = None,
     *,
+    fed_lufs: float = math.nan,
     sample_rate: int = MIX_RATE,
     progress: Callable[[float], None] | None = None,
 ) -> list[Rendition]:
     """Encode the normalised mix to every format, then measure each file and encode again
     the ones outside −16 ±0.4 LUFS or over −1.1 dBTP. Returns the renditions with their
-    measured loudness; `pcm` is left as it is."""
+    measured loudness; `source` is left as it is. `fed_lufs`, when known, is the mix's own
+    loudness (else it is measured, when a file needs correcting)."""
     report = progress or (lambda _fraction: None)
-    first = encode(pcm, base, formats, bitrates, sample_rate=sample_rate,
+    mix = source if isinstance(source, Stream) else of_array(source)
+    peak = PeakMeter()  # the mix's true peak, read as the first encode plays it
+    watched = Stream(mix.samples, lambda: peak.watch(mix.blocks()))
+    first = encode(watched, base, formats, bitrates, sample_rate=sample_rate,
                    progress=lambda f: report(0.7 * f))  # fmt: skip
     measured = _measured(first)
     report(0.8)
     if all(not r.integrated_lufs > SILENCE_LUFS for r in measured):
         return measured  # silence has no loudness to correct
-    mix_lufs = measure(pcm, sample_rate=sample_rate, true_peak=False).integrated_lufs
-    current = [_Attempt(0.0, PCM_CEILING_DBTP, mix_lufs, r) for r in measured]
-    mix_peak = true_peak_db(pcm)
+    current = [_Attempt(0.0, PCM_CEILING_DBTP, fed_lufs, r) for r in measured]
     best = list(current)
     for number in range(1, MAX_PASSES + 1):
         misses = [i for i, a in enumerate(current) if not a.within]
         if not misses:
             break
+        if not math.isfinite(current[misses[0]].fed_lufs):
+            loudness = measure(mix.blocks(), sample_rate=sample_rate, true_peak=False)
+            current = [replace(a, fed_lufs=loudness.integrated_lufs) for a in current]
         pass_base = base.with_name(f"{base.name}.pass{number}")
         with ThreadPoolExecutor(len(misses)) as pool:
-            redone = list(pool.map(_redo, [pcm] * len(misses), [pass_base] * len(misses),
-                                   [current[i] for i in misses], [mix_peak] * len(misses),
+            redone = list(pool.map(_redo, [mix] * len(misses), [pass_base] * len(misses),
+                                   [current[i] for i in misses], [peak.dbtp] * len(misses),
                                    [sample_rate] * len(misses)))  # fmt: skip
         for i, attempt in zip(misses, redone, strict=True):
             current[i] = attempt
@@ -100,7 +102,7 @@ def conform(
 
 
 def _redo(
-    pcm: np.ndarray, base: Path, attempt: _Attempt, mix_peak: float, sample_rate: int
+    mix: Stream, base: Path, attempt: _Attempt, mix_peak: float, sample_rate: int
 ) -> _Attempt:
     """Encode a rendition that missed again. The ceiling comes down by the codec's own
     overshoot when the peaks would pass the limit; the gain is found on the mix itself (cheap
@@ -116,23 +118,19 @@ def _redo(
     codec_shift = r.integrated_lufs - attempt.fed_lufs
     fed = attempt.fed_lufs
     for _ in range(_GAIN_ROUNDS):
-        measured = _fed_lufs(pcm, gain, ceiling, sample_rate)
-        error = TARGET_LUFS - (measured + codec_shift)
-        fed = measured
+        fed_stream = limited(mix, gain, ceiling, sample_rate=sample_rate)
+        measured = measure(fed_stream.blocks(), sample_rate=sample_rate, true_peak=False)
+        error = TARGET_LUFS - (measured.integrated_lufs + codec_shift)
+        fed = measured.integrated_lufs
         if abs(error) < 0.1:
             break
         gain += error
         fed += error  # near enough: a small change of gain is the same change of loudness
-    chunks = adjusted(pcm, gain, ceiling, sample_rate=sample_rate)
+    fed_stream = limited(mix, gain, ceiling, sample_rate=sample_rate)
     rendition = encode_format(
-        chunks, pcm.size, base, r.format, r.nominal_bitrate, sample_rate=sample_rate
+        fed_stream.blocks(), mix.samples, base, r.format, r.nominal_bitrate, sample_rate=sample_rate
     )
     return _Attempt(gain, ceiling, fed, _measured([rendition])[0])
-
-
-def _fed_lufs(pcm: np.ndarray, gain: float, ceiling: float, sample_rate: int) -> float:
-    chunks = adjusted(pcm, gain, ceiling, sample_rate=sample_rate)
-    return measure(chunks, sample_rate=sample_rate, true_peak=False).integrated_lufs
 
 
 def _measured(renditions: list[Rendition]) -> list[Rendition]:

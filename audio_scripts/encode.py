@@ -1,8 +1,9 @@
 """Renditions through ffmpeg: AAC in m4a (always), Opus in Ogg, MP3 — all in one ffmpeg run.
 
-The mix is piped to ffmpeg's stdin once and every format is encoded from that single read,
-so the cost is the encoders' own and nothing is decoded or copied per format. A single
-format can be encoded again from its own stream (`encode_format`) when its loudness is off.
+The mix is streamed to ffmpeg's stdin once, block by block, and every format is encoded from
+that single read, so the cost is the encoders' own and nothing is decoded or copied per
+format. A single format can be encoded again from its own stream (`encode_format`) when its
+loudness is off.
 """
 
 from __future__ import annotations
@@ -11,13 +12,14 @@ import contextlib
 import hashlib
 import subprocess
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .pcm import MIX_RATE, ffmpeg_exe
+from .stream import Stream, of_array
 
 
 @dataclass(frozen=True)
@@ -125,15 +127,8 @@ def describe(planned: list[tuple[Format, int, Path]], duration_ms: int) -> list[
     return renditions
 
 
-def chunks_of(pcm: np.ndarray, sample_rate: int = MIX_RATE) -> Iterator[np.ndarray]:
-    """The PCM in 30-second pieces, as the encoder reads it."""
-    step = sample_rate * 30
-    for start in range(0, pcm.size, step):
-        yield pcm[start : start + step]
-
-
 def encode(
-    pcm: np.ndarray,
+    source: np.ndarray | Stream,
     base: Path,
     formats: Iterable[str] = (ALWAYS,),
     bitrates: Mapping[str, int | str] | None = None,
@@ -141,11 +136,13 @@ def encode(
     sample_rate: int = MIX_RATE,
     progress: Callable[[float], None] | None = None,
 ) -> list[Rendition]:
-    """Encode mono float32 PCM to `base.m4a` (+ `.opus`, `.mp3`), reporting progress 0–1."""
+    """Encode mono float32 PCM (an array or a stream, played once) to `base.m4a` (+ `.opus`,
+    `.mp3`), reporting progress 0–1."""
+    stream = source if isinstance(source, Stream) else of_array(source)
     raw_input = ["-f", "f32le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0"]
     command, planned = encode_command(raw_input, base, formats, bitrates)
-    _run(command, chunks_of(pcm, sample_rate), pcm.size, base, progress)
-    return describe(planned, pcm.size * 1000 // sample_rate)
+    _run(command, stream.blocks(), stream.samples, base, progress)
+    return describe(planned, stream.samples * 1000 // sample_rate)
 
 
 def encode_format(

@@ -1,7 +1,9 @@
 """EBU R128 loudness: measure with ffmpeg's `ebur128`; normalise by a gain and a true-peak limiter.
 
-Normalising costs one fast ffmpeg pass (integrated loudness without true peak) plus a numpy
-limiter that oversamples only the loud stretches, instead of the two 192 kHz passes of `loudnorm`.
+Normalising a stream plays it through fast ffmpeg passes (integrated loudness without true
+peak): one of the mix, then one per gain tried, each turned and limited on the way by a numpy
+look-ahead limiter that oversamples only the loud stretches and carries its look-ahead across
+blocks, so it gives the same samples as limiting one whole buffer.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .pcm import MIX_RATE, ffmpeg_exe, smooth_gain
+from .stream import Stream, of_array, rechunk, scaled
 
 TARGET_LUFS = -16.0
 # The PCM ceiling sits below the −1 dBTP promise: lossy encoders overshoot by 1–2 dB at their
@@ -41,6 +44,7 @@ class Normalisation:
     measured_lufs: float  # before
     gain_db: float
     limited_ms: int  # how much of the audio the limiter touched (last pass)
+    output_lufs: float = math.nan  # what the normalised audio measured (its last pass)
 
 
 class LoudnessError(Exception):
@@ -119,32 +123,131 @@ def _true_peak_envelope(window: np.ndarray) -> np.ndarray:
     return envelope
 
 
+def _limit_gain(
+    window: np.ndarray, start: int, end: int, ceiling: np.float32, width: int
+) -> np.ndarray | None:
+    """The limiter's gain for window[start:end] (None: nothing to pull down); the rest of the
+    window is the look-behind and look-ahead its curve needs."""
+    wanted = np.minimum(1.0, ceiling / np.maximum(_true_peak_envelope(window), 1e-9))
+    if float(wanted.min()) >= 1.0:
+        return None
+    gain: np.ndarray = smooth_gain(wanted.astype(np.float32), width)[start:end]
+    return gain
+
+
+class Limiter:
+    """A look-ahead true-peak limiter: pulls down whatever would pass the ceiling once
+    oversampled. The gain glides down over ~2.5 ms before a peak and back up after it (no
+    clicks), and never exceeds what each sample allows. Only stretches loud enough for
+    inter-sample peaks to matter are oversampled, so quiet audio costs nothing.
+
+    `run` limits a stream of blocks of any sizes: it works in fixed chunks, each seen with the
+    already limited samples before it and the unlimited ones after it, and so gives exactly the
+    samples `limit_true_peak` gives on the whole buffer. `touched` counts the samples changed.
+    """
+
+    def __init__(self, ceiling_dbtp: float = PCM_CEILING_DBTP, *, sample_rate: int = MIX_RATE):
+        self.ceiling = np.float32(10 ** (ceiling_dbtp / 20))
+        # inter-sample peaks stay under +4 dB
+        self.suspicious = self.ceiling * np.float32(10 ** (-4 / 20))
+        self.width = sample_rate // 400 | 1
+        self.context = self.width + _TAPS_PER_PHASE
+        self.touched = 0
+
+    def run(self, blocks: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
+        behind = np.zeros(0, dtype=np.float32)  # the last limited samples
+        for chunk, ahead in rechunk(blocks, _CHUNK, self.context):
+            if chunk.size and float(np.max(np.abs(chunk))) >= self.suspicious:
+                window = np.concatenate([behind, chunk, ahead])
+                gain = _limit_gain(
+                    window, behind.size, behind.size + chunk.size, self.ceiling, self.width
+                )
+                if gain is not None:
+                    chunk *= gain
+                    self.touched += int(np.count_nonzero(gain < 1.0))
+            behind = np.concatenate([behind, chunk])[-self.context :]
+            yield chunk
+
+
 def limit_true_peak(
     pcm: np.ndarray, ceiling_dbtp: float = PCM_CEILING_DBTP, *, sample_rate: int = MIX_RATE
 ) -> int:
-    """Pull down, in place, whatever would pass the ceiling once oversampled; returns how many
-    samples were touched. A look-ahead limiter: the gain glides down over ~2.5 ms before a peak
-    and back up after it (no clicks), and never exceeds what each sample allows. Only stretches
-    loud enough for inter-sample peaks to matter are oversampled, so quiet audio costs nothing.
-    """
-    ceiling = np.float32(10 ** (ceiling_dbtp / 20))
-    suspicious = ceiling * np.float32(10 ** (-4 / 20))  # inter-sample peaks stay under +4 dB
-    width = sample_rate // 400 | 1
-    context = width + _TAPS_PER_PHASE
-    touched = 0
+    """`Limiter` on one whole buffer, in place; returns how many samples were touched. Each
+    chunk sees the samples before it as already limited and those after it as they came."""
+    limiter = Limiter(ceiling_dbtp, sample_rate=sample_rate)
+    context = limiter.context
     for start in range(0, pcm.size, _CHUNK):
         end = min(pcm.size, start + _CHUNK)
-        if float(np.max(np.abs(pcm[start:end]))) < suspicious:
+        if float(np.max(np.abs(pcm[start:end]))) < limiter.suspicious:
             continue
         lo, hi = max(0, start - context), min(pcm.size, end + context)
-        window = pcm[lo:hi].copy()  # unchanged input, so chunk edges agree with each other
-        wanted = np.minimum(1.0, ceiling / np.maximum(_true_peak_envelope(window), 1e-9))
-        if float(wanted.min()) >= 1.0:
-            continue
-        gain = smooth_gain(wanted.astype(np.float32), width)[start - lo : end - lo]
-        pcm[start:end] *= gain
-        touched += int(np.count_nonzero(gain < 1.0))
-    return touched
+        window = pcm[lo:hi].copy()
+        gain = _limit_gain(window, start - lo, end - lo, limiter.ceiling, limiter.width)
+        if gain is not None:
+            pcm[start:end] *= gain
+            limiter.touched += int(np.count_nonzero(gain < 1.0))
+    return limiter.touched
+
+
+def limited(
+    source: Stream, gain_db: float, ceiling_dbtp: float, *, sample_rate: int = MIX_RATE
+) -> Stream:
+    """`source` turned by `gain_db` and limited to `ceiling_dbtp`, played afresh each time."""
+    return _chain(source, [gain_db], ceiling_dbtp, sample_rate)[0]
+
+
+def _chain(
+    source: Stream, gains: list[float], ceiling_dbtp: float, sample_rate: int
+) -> tuple[Stream, list[Limiter]]:
+    """`source` turned by each gain in turn and limited after each (as normalising one buffer
+    in place did, round after round); the limiters of the last play, to read what they did."""
+    limiters: list[Limiter] = []
+
+    def play() -> Iterator[np.ndarray]:
+        limiters.clear()
+        blocks: Iterator[np.ndarray] = source.blocks()
+        for gain_db in gains:
+            limiters.append(Limiter(ceiling_dbtp, sample_rate=sample_rate))
+            blocks = limiters[-1].run(scaled(blocks, gain_db))
+        return blocks
+
+    return Stream(source.samples, play), limiters
+
+
+def normalised(
+    mix: Stream,
+    *,
+    sample_rate: int = MIX_RATE,
+    target_lufs: float = TARGET_LUFS,
+    ceiling_dbtp: float = PCM_CEILING_DBTP,
+) -> tuple[Normalisation, Stream]:
+    """`mix` brought to `target_lufs` integrated (within 0.2 LU) with its true peak at or under
+    `ceiling_dbtp`: the normalised stream and what was done. Silence is left alone. One pass
+    measures the mix; each round is one pass that turns, limits and measures it.
+
+    Limiting lowers the loudness; when it did, the shortfall is made up by a further gain and
+    limiter (which may need a little more limiting). A tone-heavy script, whose speech is
+    limited hard, takes a few rounds: each makes up the shortfall divided by the share of the
+    last round's gain that the limiter let through, so one fewer round is usual.
+    """
+    measured = measure(mix.blocks(), sample_rate=sample_rate, true_peak=False).integrated_lufs
+    if not math.isfinite(measured) or measured <= SILENCE_LUFS:
+        return Normalisation(measured, 0.0, 0, measured), mix
+    gains = [target_lufs - measured]
+    let_through, last = 1.0, (math.nan, 0.0)  # (loudness before, gain) of the last round
+    while True:
+        stream, limiters = _chain(mix, gains, ceiling_dbtp, sample_rate)
+        after = measure(stream.blocks(), sample_rate=sample_rate, true_peak=False).integrated_lufs
+        shortfall = target_lufs - after
+        if limiters[-1].touched == 0 or abs(shortfall) < 0.2 or len(gains) > _MAKEUP_ROUNDS:
+            break
+        if last[1] > 0:
+            let_through = min(1.0, max(0.3, (after - last[0]) / last[1]))
+        step = shortfall / let_through if shortfall > 0 else shortfall
+        last = (after, step)
+        gains.append(step)
+    limited_ms = limiters[-1].touched * 1000 // sample_rate
+    return Normalisation(measured, sum(gains), limited_ms, after), stream
 
 
 def normalise(
@@ -154,69 +257,42 @@ def normalise(
     target_lufs: float = TARGET_LUFS,
     ceiling_dbtp: float = PCM_CEILING_DBTP,
 ) -> Normalisation:
-    """Bring mono float32 PCM, in place, to `target_lufs` integrated (within 0.2 LU) with its
-    true peak at or under `ceiling_dbtp`. Silence is left alone."""
-    measured = measure(pcm, sample_rate=sample_rate, true_peak=False).integrated_lufs
-    if not math.isfinite(measured) or measured <= SILENCE_LUFS:
-        return Normalisation(measured, 0.0, 0)
-    gain_db = target_lufs - measured
-    pcm *= np.float32(10 ** (gain_db / 20))
-    limited = limit_true_peak(pcm, ceiling_dbtp, sample_rate=sample_rate)
-    # Limiting lowers the loudness; when it did, measure again and make up the difference
-    # (which may need a little more limiting). A tone-heavy script, whose speech is limited
-    # hard, takes a few rounds: each makes up the shortfall divided by the share of the last
-    # round's gain that the limiter let through, so one fewer round is usual.
-    let_through, last = 1.0, (math.nan, 0.0)  # (loudness before, gain) of the last round
-    for _ in range(_MAKEUP_ROUNDS):
-        if limited == 0:
-            break
-        after = measure(pcm, sample_rate=sample_rate, true_peak=False).integrated_lufs
-        shortfall = target_lufs - after
-        if abs(shortfall) < 0.2:
-            break
-        if last[1] > 0:
-            let_through = min(1.0, max(0.3, (after - last[0]) / last[1]))
-        step = shortfall / let_through if shortfall > 0 else shortfall
-        last = (after, step)
-        pcm *= np.float32(10 ** (step / 20))
-        gain_db += step
-        limited = limit_true_peak(pcm, ceiling_dbtp, sample_rate=sample_rate)
-    return Normalisation(measured, gain_db, limited * 1000 // sample_rate)
-
-
-def adjusted(
-    pcm: np.ndarray, gain_db: float, ceiling_dbtp: float, *, sample_rate: int = MIX_RATE
-) -> Iterator[np.ndarray]:
-    """`pcm` turned by `gain_db` and limited to `ceiling_dbtp`, chunk by chunk, leaving `pcm`
-    untouched: a rendition's own correction costs one chunk of memory, not a copy of the mix."""
-    context = sample_rate // 400 + 2 * _TAPS_PER_PHASE
-    scale = np.float32(10 ** (gain_db / 20))
-    for start in range(0, pcm.size, _CHUNK):
-        end = min(pcm.size, start + _CHUNK)
-        lo, hi = max(0, start - context), min(pcm.size, end + context)
-        window = pcm[lo:hi] * scale
-        limit_true_peak(window, ceiling_dbtp, sample_rate=sample_rate)
-        yield window[start - lo : end - lo]
-
-
-def true_peak_db(pcm: np.ndarray) -> float:
-    """The 4x-oversampled peak of PCM in dBTP (an estimate for planning; files are measured
-    with ffmpeg). Only stretches within 4 dB of the sample peak can hold the true peak."""
-    if pcm.size == 0:
-        return -math.inf
-    # chunk by chunk: np.abs of a whole 30-minute mix would be a second copy of it
-    sample_peak = max(
-        float(np.max(np.abs(pcm[i : i + _CHUNK]))) for i in range(0, pcm.size, _CHUNK)
+    """`normalised` on mono float32 PCM, in place."""
+    result, stream = normalised(
+        of_array(pcm), sample_rate=sample_rate, target_lufs=target_lufs, ceiling_dbtp=ceiling_dbtp
     )
-    if sample_peak <= 0:
-        return -math.inf
-    floor = sample_peak * 10 ** (-4 / 20)
-    peak = sample_peak
-    edge = 2 * _TAPS_PER_PHASE  # the interpolator rings where a window cuts the signal off
-    for start in range(0, pcm.size, _CHUNK):
-        lo, end = max(0, start - edge), min(pcm.size, start + _CHUNK)
-        window = pcm[lo : end + edge]
-        if float(np.max(np.abs(window))) >= floor:
-            envelope = _true_peak_envelope(window)[start - lo : end - lo]
-            peak = max(peak, float(np.max(envelope)))
-    return 20 * math.log10(peak)
+    at = 0
+    # safe in place: the limiter has read (and copied) every input sample it writes over
+    for block in stream.blocks():
+        pcm[at : at + block.size] = block
+        at += block.size
+    return result
+
+
+class PeakMeter:
+    """Watches a stream go by and keeps its 4x-oversampled peak: an estimate for planning
+    (files are measured with ffmpeg). Only stretches within 4 dB of the loudest sample so
+    far are oversampled."""
+
+    def __init__(self) -> None:
+        self.sample_peak = 0.0
+        self.peak = 0.0
+
+    def watch(self, blocks: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
+        edge = 2 * _TAPS_PER_PHASE  # the interpolator rings where a window cuts the signal off
+        behind = np.zeros(0, dtype=np.float32)
+        for chunk, ahead in rechunk(blocks, _CHUNK, edge):
+            window = np.concatenate([behind, chunk, ahead])
+            loudest = float(np.max(np.abs(window))) if window.size else 0.0
+            if chunk.size:
+                self.sample_peak = max(self.sample_peak, float(np.max(np.abs(chunk))))
+            if chunk.size and loudest > 0 and loudest >= self.sample_peak * 10 ** (-4 / 20):
+                envelope = _true_peak_envelope(window)[behind.size : behind.size + chunk.size]
+                self.peak = max(self.peak, self.sample_peak, float(np.max(envelope)))
+            behind = chunk[-edge:]
+            yield chunk
+
+    @property
+    def dbtp(self) -> float:
+        peak = max(self.peak, self.sample_peak)
+        return 20 * math.log10(peak) if peak > 0 else -math.inf

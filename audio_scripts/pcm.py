@@ -95,16 +95,23 @@ def resample(samples: np.ndarray, from_rate: int, to_rate: int = MIX_RATE) -> np
     return np.frombuffer(proc.stdout, dtype=np.float32).copy()
 
 
+def fade_curves(n: int, fade_in: int, fade_out: int) -> list[tuple[int, np.ndarray]]:
+    """The raised-cosine fades of `fade` on `n` samples, as (first sample, gains), in the
+    order `fade` applies them: a stream applies each to the part of a block it covers."""
+    fade_in, fade_out = min(fade_in, n), min(fade_out, n)
+    curves = []
+    if fade_in > 0:
+        curves.append((0, 0.5 - 0.5 * np.cos(np.linspace(0.0, np.pi, fade_in, dtype=np.float32))))
+    if fade_out > 0:
+        curve = 0.5 + 0.5 * np.cos(np.linspace(0.0, np.pi, fade_out, dtype=np.float32))
+        curves.append((n - fade_out, curve))
+    return curves
+
+
 def fade(samples: np.ndarray, fade_in: int, fade_out: int) -> np.ndarray:
     """Raised-cosine fades at both ends, in place; lengths in samples."""
-    n = samples.size
-    fade_in, fade_out = min(fade_in, n), min(fade_out, n)
-    if fade_in > 0:
-        samples[:fade_in] *= 0.5 - 0.5 * np.cos(np.linspace(0.0, np.pi, fade_in, dtype=np.float32))
-    if fade_out > 0:
-        samples[n - fade_out :] *= 0.5 + 0.5 * np.cos(
-            np.linspace(0.0, np.pi, fade_out, dtype=np.float32)
-        )
+    for start, curve in fade_curves(samples.size, fade_in, fade_out):
+        samples[start : start + curve.size] *= curve
     return samples
 
 

@@ -1,10 +1,10 @@
 """Script -> finished audio: narration, timeline, mix, loudness, renditions, captions.
 
-Each length is mixed into one preallocated float32 buffer of its final size — every event's
-sound is added at its `at_ms` — so time and memory grow linearly with the length. The buffer is
-normalised in place and piped once to ffmpeg, which writes every rendition in a single run;
-then each file is measured and any that misses the loudness promise is encoded again
-(`conform.py`, docs/audio.md).
+Each length is a stream of blocks (`mixing.py`): every block's mix is computed from the events
+that overlap it, so memory does not depend on the length. The stream is played to measure its
+loudness, then turned and limited on the way to ffmpeg, which writes every rendition in one
+run; each file is measured and any that misses the loudness promise is encoded again from the
+stream played once more (`loudness.py`, `conform.py`, docs/audio.md).
 """
 
 from __future__ import annotations
@@ -18,14 +18,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import numpy as np
-
 from .captions import captions
 from .conform import conform
 from .encode import ALWAYS, Rendition, plan_formats
-from .loudness import Normalisation, normalise
-from .model import Breathe, Cue, Event, Say, Script, Timeline
-from .pcm import MIX_RATE, SPEECH_PEAK_DB, DecodeError, decode, fade, ms_to_samples
+from .loudness import normalised
+from .mixing import mix, mix_stream
+from .model import Breathe, Say, Script, Timeline
+from .pcm import DecodeError
 from .timeline import build_timeline
 from .voices import (
     Clip,
@@ -41,15 +40,6 @@ Progress = Callable[[float], None]
 
 VOICE_CUES = {"inhale": "Breathe in.", "inhale_again": "In again.", "hold": "Hold.",
               "exhale": "Breathe out."}  # fmt: skip
-VOICE_CUE_GAIN = 0.8  # prompts a little softer than the narration
-# Breath tones sit about 6 LU under the voice. Loudness gating counts every block louder than
-# 10 LU under the mean, so the tones are always counted, whatever share of the script they
-# fill: tones near that gate made loudness jump by LUs between codecs and between passes.
-TONE_PEAK_DB = -27.0
-BELL_PEAK_DB = SPEECH_PEAK_DB - 1.0
-AMBIENCE_RMS_DB = -42.0  # background: barely there
-AMBIENCE_LOOP_SECONDS = 120.0  # at most this much of a background file is decoded and looped
-
 __all__ = [
     "RecordingError",
     "RenderError",
@@ -92,125 +82,6 @@ def default_sounds_dir() -> Path:
     if configured:
         return Path(configured)
     return Path(__file__).resolve().parent.parent / "content" / "sounds"
-
-
-# --- synthesised sounds ------------------------------------------------------------------
-
-
-def bell(samples: int, *, sample_rate: int = MIX_RATE, pitch_hz: float = 432.0) -> np.ndarray:
-    """A soft struck bell: inharmonic partials, each a slightly detuned pair that beats slowly,
-    a 10 ms attack and exponential decays that reach silence by the end (with a final fade)."""
-    t = np.arange(samples, dtype=np.float32) / np.float32(sample_rate)
-    out = np.zeros(samples, dtype=np.float32)
-    seconds = samples / sample_rate
-    # (frequency ratio, amplitude, decay time as a share of the bell's length)
-    for ratio, amplitude, decay in ((1.0, 1.0, 0.30), (2.76, 0.45, 0.16), (5.40, 0.22, 0.08),
-                                    (8.93, 0.10, 0.05)):  # fmt: skip
-        envelope = np.exp(-t / np.float32(max(0.05, decay * seconds)))
-        frequency = pitch_hz * ratio
-        for detune in (1.0, 1.0017):
-            omega = np.float32(2 * np.pi * frequency * detune)
-            out += np.float32(amplitude / 2) * envelope * np.sin(omega * t)
-    fade(out, sample_rate // 100, min(samples // 4, sample_rate // 2))
-    out *= np.float32(10 ** (BELL_PEAK_DB / 20) / max(float(np.max(np.abs(out))), 1e-9))
-    return out
-
-
-def breath_tone(
-    samples: int, start_hz: float, end_hz: float, *, sample_rate: int = MIX_RATE
-) -> np.ndarray:
-    """A quiet glide from `start_hz` to `end_hz` with gentle fades: up for in, down for out."""
-    if samples <= 0:
-        return np.zeros(0, dtype=np.float32)
-    seconds = samples / sample_rate
-    t = np.arange(samples, dtype=np.float64) / sample_rate
-    phase = 2 * np.pi * (start_hz * t + (end_hz - start_hz) * t * t / (2 * seconds))
-    out = (np.sin(phase) + 0.25 * np.sin(2 * phase)).astype(np.float32)
-    edge = min(samples // 3, int(0.8 * sample_rate))
-    fade(out, edge, edge)
-    out *= np.float32(10 ** (TONE_PEAK_DB / 20) / 1.25)
-    return out
-
-
-def ambience(path: Path, samples: int, *, sample_rate: int = MIX_RATE) -> np.ndarray:
-    """A background sound looped with crossfades over `samples`, quiet, faded in and out."""
-    loop = decode(path, sample_rate=sample_rate, max_seconds=AMBIENCE_LOOP_SECONDS)
-    rms = float(np.sqrt(np.mean(np.square(loop, dtype=np.float64))))
-    if rms < 1e-6:
-        return np.zeros(samples, dtype=np.float32)
-    loop *= np.float32(10 ** (AMBIENCE_RMS_DB / 20) / rms)
-    cross = min(sample_rate, loop.size // 4)
-    fade(loop, cross, cross)  # raised-cosine halves sum to one where the loops overlap
-    out = np.zeros(samples, dtype=np.float32)
-    step = max(1, loop.size - cross)
-    for start in range(0, samples, step):
-        piece = loop[: samples - start]
-        out[start : start + piece.size] += piece
-    if loop.size >= samples:  # no loop needed: the first copy was faded in, fade the end too
-        fade(out, 0, cross)
-    edge = min(samples // 4, 3 * sample_rate)
-    fade(out, edge, edge)
-    return out
-
-
-# --- the mix -------------------------------------------------------------------------------
-
-
-def _add(buffer: np.ndarray, at: int, sound: np.ndarray, gain: float = 1.0) -> None:
-    end = min(buffer.size, at + sound.size)
-    if end > at:
-        if gain == 1.0:
-            buffer[at:end] += sound[: end - at]
-        else:
-            buffer[at:end] += np.float32(gain) * sound[: end - at]
-
-
-def _cues_by_segment(script: Script) -> dict[str, Cue]:
-    return {s.id: s.cue for s in script.segments if isinstance(s, Breathe)}
-
-
-def _voice_cue_key(event: Event, previous: Event | None) -> str:
-    second = event.type == "inhale" and previous is not None and previous.type == "inhale"
-    return "inhale_again" if second else event.type
-
-
-def mix(
-    timeline: Timeline,
-    script: Script,
-    clips: Mapping[str, Clip],
-    cue_clips: Mapping[str, Clip] | None = None,
-    *,
-    background: Path | None = None,
-    sample_rate: int = MIX_RATE,
-) -> np.ndarray:
-    """The unnormalised mix of one timeline: one float32 buffer of exactly its duration."""
-    buffer = np.zeros(ms_to_samples(timeline.duration_ms, sample_rate), dtype=np.float32)
-    cues = _cues_by_segment(script)
-    cue_clips = cue_clips or {}
-    previous: Event | None = None
-    for event in timeline.events:
-        at = ms_to_samples(event.at_ms, sample_rate)
-        length = ms_to_samples(event.until_ms, sample_rate) - at
-        cue = cues.get(event.segment_id or "", "none")
-        if event.type == "say" and event.segment_id is not None:
-            _add(buffer, at, clips[event.segment_id].load()[:length])
-        elif event.type == "bell":
-            _add(buffer, at, bell(length, sample_rate=sample_rate))
-        elif event.type in ("inhale", "exhale") and cue == "tone":
-            glide = (196.0, 262.0) if event.type == "inhale" else (262.0, 196.0)
-            if _voice_cue_key(event, previous) == "inhale_again":
-                glide = (262.0, 294.0)
-            _add(buffer, at, breath_tone(length, *glide, sample_rate=sample_rate))
-        elif event.type in ("inhale", "hold", "exhale") and cue == "voice":
-            prompt = cue_clips.get(_voice_cue_key(event, previous))
-            if prompt is not None:
-                sound = prompt.load()[:length]
-                fade(sound, 0, min(sound.size, sample_rate // 20))  # a prompt cut short ends softly
-                _add(buffer, at, sound, VOICE_CUE_GAIN)
-        previous = event
-    if background is not None:
-        _add(buffer, 0, ambience(background, buffer.size, sample_rate=sample_rate))
-    return buffer
 
 
 # --- narration -----------------------------------------------------------------------------
@@ -372,14 +243,16 @@ def _render_variant(
 ) -> tuple[VariantResult, list[Path]]:
     base = workdir / f"{script.slug}-{timeline.length_minutes}min"
     try:
-        pcm = mix(timeline, script, clips, cue_clips, background=background)
+        source = mix_stream(timeline, script, clips, cue_clips, background=background)
     except DecodeError as exc:
         raise RenderError(f"background {script.background!r} could not be decoded ({exc})") from exc
     step(0.05)
-    levelled: Normalisation = normalise(pcm)
+    levelled, stream = normalised(source)
     step(0.12)
-    renditions = conform(pcm, base, formats, bitrates, progress=lambda f: step(0.12 + 0.86 * f))
-    del pcm
+    renditions = conform(
+        stream, base, formats, bitrates, fed_lufs=levelled.output_lufs,
+        progress=lambda f: step(0.12 + 0.86 * f),
+    )  # fmt: skip
     captions_path = base.with_name(base.name + ".vtt")
     captions_path.write_text(captions(timeline), encoding="utf-8")
     timeline_path = base.with_name(base.name + ".json")
