@@ -89,6 +89,8 @@ def run_render(args: argparse.Namespace) -> int:
 
     from audio_scripts.parse import parse
     from audio_scripts.render import RenderError, render_script
+    from audio_scripts.settings import AudioSettings
+    from audio_scripts.voices import narrator_for
 
     name = args.file
     try:
@@ -102,6 +104,7 @@ def run_render(args: argparse.Namespace) -> int:
     def progress(fraction: float) -> None:
         bar.update(max(0.0, fraction - bar.n))
 
+    settings = AudioSettings.from_environ()  # the one place audio_scripts reads the environment
     try:
         script = parse(source)
         result = render_script(
@@ -111,7 +114,9 @@ def run_render(args: argparse.Namespace) -> int:
             formats=args.format.split(","),
             bitrates=_bitrates(args.bitrate),
             recordings=_recordings_beside(Path(name), script),
+            narrator=narrator_for(script.voice, settings),
             progress=progress,
+            sounds_dir=settings.sounds_dir,
         )
     except ScriptInvalid as exc:
         bar.close()
@@ -139,7 +144,7 @@ def run_render(args: argparse.Namespace) -> int:
         print(variant.captions_path)
         print(variant.timeline_path)
     stats = result.narration
-    print(f"narration: {stats.synthesised} synthesised, {stats.cached} from the cache")
+    print(f"narration: {stats.synthesised} sentences synthesised, {stats.cached} from the cache")
     return EXIT_OK
 
 
@@ -148,7 +153,9 @@ def add_render_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
         "render",
         help="render a script to audio (m4a, opus, mp3), captions (.vtt) and a timeline (.json)",
         description="Render an exercise script at one or more lengths. Exit 0 on success, 1 "
-        "when the script or a recording is invalid (errors as FILE:LINE: message).",
+        "when the script or a recording is invalid (errors as FILE:LINE: message). Reads "
+        "INTERLUDE_CACHE_DIR (the narration cache), INTERLUDE_TTS_VOICE (the voice of "
+        "'voice: default') and INTERLUDE_SOUNDS_DIR (background sounds).",
     )
     parser.add_argument("file", metavar="FILE", help="a YAML exercise script")
     parser.add_argument(

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -26,6 +25,7 @@ from .encode import ALWAYS, Rendition, plan_formats
 from .loudness import Normalisation, normalise
 from .model import Breathe, Cue, Event, Say, Script, Timeline
 from .pcm import MIX_RATE, SPEECH_PEAK_DB, DecodeError, decode, fade, ms_to_samples
+from .settings import BUILTIN_SOUNDS_DIR
 from .timeline import build_timeline
 from .voices import (
     Clip,
@@ -88,10 +88,8 @@ class RenderResult:
 
 
 def default_sounds_dir() -> Path:
-    configured = os.environ.get("INTERLUDE_SOUNDS_DIR")
-    if configured:
-        return Path(configured)
-    return Path(__file__).resolve().parent.parent / "content" / "sounds"
+    """The built-in background sounds; callers pass `sounds_dir` (AudioSettings) for others."""
+    return BUILTIN_SOUNDS_DIR
 
 
 # --- synthesised sounds ------------------------------------------------------------------
