@@ -11,10 +11,14 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from audio_scripts.check import check_script
 from audio_scripts.errors import ScriptInvalid
 from audio_scripts.model import Say, Script
+
+if TYPE_CHECKING:  # rendering is imported when a render runs, so `validate` starts fast
+    from audio_scripts.render import RenderResult
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -83,6 +87,20 @@ def _bitrates(values: list[str]) -> dict[str, str]:
     return bitrates
 
 
+def _print_result(result: RenderResult) -> None:
+    for variant in result.variants:
+        for rendition in variant.renditions:
+            print(
+                f"{rendition.path}  {rendition.bytes} bytes  {rendition.bitrate / 1000:.1f} kb/s"
+                f" (set to {rendition.nominal_bitrate // 1000}k)  "
+                f"{rendition.integrated_lufs:.1f} LUFS  {rendition.true_peak_dbtp:.1f} dBTP"
+            )
+        print(variant.captions_path)
+        print(variant.timeline_path)
+    stats = result.narration
+    print(f"narration: {stats.synthesised} sentences synthesised, {stats.cached} from the cache")
+
+
 def run_render(args: argparse.Namespace) -> int:
     """Render FILE at the given lengths into --out; 1 with line-numbered errors when it cannot."""
     from tqdm import tqdm
@@ -134,17 +152,7 @@ def run_render(args: argparse.Namespace) -> int:
         print(f"{name}: {exc}", file=sys.stderr)
         return EXIT_INVALID
     bar.close()
-    for variant in result.variants:
-        for rendition in variant.renditions:
-            print(
-                f"{rendition.path}  {rendition.bytes} bytes  {rendition.bitrate / 1000:.1f} kb/s"
-                f" (set to {rendition.nominal_bitrate // 1000}k)  "
-                f"{rendition.integrated_lufs:.1f} LUFS  {rendition.true_peak_dbtp:.1f} dBTP"
-            )
-        print(variant.captions_path)
-        print(variant.timeline_path)
-    stats = result.narration
-    print(f"narration: {stats.synthesised} sentences synthesised, {stats.cached} from the cache")
+    _print_result(result)
     return EXIT_OK
 
 

@@ -215,29 +215,12 @@ def run_render_job(
         wanted = _load_input(session, version_id)
         session.commit()  # nothing stays open while rendering
         storage.check()
-        with tempfile.TemporaryDirectory(prefix="interlude-job-") as tmp:
-            workdir = Path(tmp)
-            recordings = fetch_recordings(storage, wanted.recordings, workdir / "recordings")
-            report(_FETCH_SHARE)
-            script = _without_script_recordings(audio_scripts.parse(wanted.source), recordings)
-            result = audio_scripts.render_script(
-                script,
-                workdir / "out",
-                formats=settings.formats,
-                bitrates=dict(settings.bitrates),
-                recordings=recordings,
-                narrator=narrator_for(script.voice, settings.audio),
-                progress=lambda f: report(_FETCH_SHARE + _RENDER_SHARE * f),
-                sounds_dir=settings.audio.sounds_dir,
-            )
-            stored = upload_renditions(
-                storage, result, lambda f: report(_FETCH_SHARE + _RENDER_SHARE + _UPLOAD_SHARE * f)
-            )
+        stored, script_voice = _render_and_upload(storage, wanted, settings, report)
         fingerprint = _fingerprint(
             wanted.source_sha256,
             sorted((r.segment_id, r.sha256) for r in wanted.recordings),
             settings,
-            script.voice,
+            script_voice,
         )
         _save_variants(session, version_id, stored, fingerprint)
         session.commit()
@@ -253,6 +236,32 @@ def run_render_job(
         mark_render_failed(session, version_id, message)
         session.commit()
         raise JobFailed(message) from exc
+
+
+def _render_and_upload(
+    storage: Storage, wanted: _RenderInput, settings: RenderSettings, report: Progress
+) -> tuple[list[StoredVariant], str]:
+    """The version's audio rendered in a temporary folder and put in storage; with the
+    script's voice (for the fingerprint)."""
+    with tempfile.TemporaryDirectory(prefix="interlude-job-") as tmp:
+        workdir = Path(tmp)
+        recordings = fetch_recordings(storage, wanted.recordings, workdir / "recordings")
+        report(_FETCH_SHARE)
+        script = _without_script_recordings(audio_scripts.parse(wanted.source), recordings)
+        result = audio_scripts.render_script(
+            script,
+            workdir / "out",
+            formats=settings.formats,
+            bitrates=dict(settings.bitrates),
+            recordings=recordings,
+            narrator=narrator_for(script.voice, settings.audio),
+            progress=lambda f: report(_FETCH_SHARE + _RENDER_SHARE * f),
+            sounds_dir=settings.audio.sounds_dir,
+        )
+        stored = upload_renditions(
+            storage, result, lambda f: report(_FETCH_SHARE + _RENDER_SHARE + _UPLOAD_SHARE * f)
+        )
+    return stored, script.voice
 
 
 def mark_render_failed(session: Db, version_id: int, message: str) -> None:
