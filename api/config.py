@@ -7,6 +7,8 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 
+from audio_scripts.settings import BUILTIN_SOUNDS_DIR, user_cache_dir
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = Path(os.environ.get("INTERLUDE_INSTANCE_DIR", PROJECT_ROOT / "instance"))
 
@@ -40,6 +42,11 @@ class Config:
         self.MAX_UPLOAD_MB = int(_env("MAX_UPLOAD_MB", "50"))
         self.CORS_ORIGINS = _env_list("CORS_ORIGINS")
         self.TTS_VOICE = _env("TTS_VOICE", "default")
+        # The narration cache (docs/audio.md) and the background sounds scripts may name.
+        self.TTS_CACHE_DIR = _env("CACHE_DIR", "") or str(
+            user_cache_dir(os.environ.get("XDG_CACHE_HOME"))
+        )
+        self.SOUNDS_DIR = _env("SOUNDS_DIR", "") or str(BUILTIN_SOUNDS_DIR)
         # AAC (m4a) is always rendered; add opus and/or mp3 here.
         self.RENDER_FORMATS = _env("RENDER_FORMATS", "aac")
         self.RENDER_BITRATES = _env("RENDER_BITRATES", "")

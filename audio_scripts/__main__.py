@@ -11,10 +11,14 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from audio_scripts.check import check_script
 from audio_scripts.errors import ScriptInvalid
 from audio_scripts.model import Say, Script
+
+if TYPE_CHECKING:  # rendering is imported when a render runs, so `validate` starts fast
+    from audio_scripts.render import RenderResult
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -83,12 +87,28 @@ def _bitrates(values: list[str]) -> dict[str, str]:
     return bitrates
 
 
+def _print_result(result: RenderResult) -> None:
+    for variant in result.variants:
+        for rendition in variant.renditions:
+            print(
+                f"{rendition.path}  {rendition.bytes} bytes  {rendition.bitrate / 1000:.1f} kb/s"
+                f" (set to {rendition.nominal_bitrate // 1000}k)  "
+                f"{rendition.integrated_lufs:.1f} LUFS  {rendition.true_peak_dbtp:.1f} dBTP"
+            )
+        print(variant.captions_path)
+        print(variant.timeline_path)
+    stats = result.narration
+    print(f"narration: {stats.synthesised} sentences synthesised, {stats.cached} from the cache")
+
+
 def run_render(args: argparse.Namespace) -> int:
     """Render FILE at the given lengths into --out; 1 with line-numbered errors when it cannot."""
     from tqdm import tqdm
 
     from audio_scripts.parse import parse
     from audio_scripts.render import RenderError, render_script
+    from audio_scripts.settings import AudioSettings
+    from audio_scripts.voices import narrator_for
 
     name = args.file
     try:
@@ -102,6 +122,7 @@ def run_render(args: argparse.Namespace) -> int:
     def progress(fraction: float) -> None:
         bar.update(max(0.0, fraction - bar.n))
 
+    settings = AudioSettings.from_environ()  # the one place audio_scripts reads the environment
     try:
         script = parse(source)
         result = render_script(
@@ -111,7 +132,9 @@ def run_render(args: argparse.Namespace) -> int:
             formats=args.format.split(","),
             bitrates=_bitrates(args.bitrate),
             recordings=_recordings_beside(Path(name), script),
+            narrator=narrator_for(script.voice, settings),
             progress=progress,
+            sounds_dir=settings.sounds_dir,
         )
     except ScriptInvalid as exc:
         bar.close()
@@ -129,17 +152,7 @@ def run_render(args: argparse.Namespace) -> int:
         print(f"{name}: {exc}", file=sys.stderr)
         return EXIT_INVALID
     bar.close()
-    for variant in result.variants:
-        for rendition in variant.renditions:
-            print(
-                f"{rendition.path}  {rendition.bytes} bytes  {rendition.bitrate / 1000:.1f} kb/s"
-                f" (set to {rendition.nominal_bitrate // 1000}k)  "
-                f"{rendition.integrated_lufs:.1f} LUFS  {rendition.true_peak_dbtp:.1f} dBTP"
-            )
-        print(variant.captions_path)
-        print(variant.timeline_path)
-    stats = result.narration
-    print(f"narration: {stats.synthesised} synthesised, {stats.cached} from the cache")
+    _print_result(result)
     return EXIT_OK
 
 
@@ -148,7 +161,9 @@ def add_render_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
         "render",
         help="render a script to audio (m4a, opus, mp3), captions (.vtt) and a timeline (.json)",
         description="Render an exercise script at one or more lengths. Exit 0 on success, 1 "
-        "when the script or a recording is invalid (errors as FILE:LINE: message).",
+        "when the script or a recording is invalid (errors as FILE:LINE: message). Reads "
+        "INTERLUDE_CACHE_DIR (the narration cache), INTERLUDE_TTS_VOICE (the voice of "
+        "'voice: default') and INTERLUDE_SOUNDS_DIR (background sounds).",
     )
     parser.add_argument("file", metavar="FILE", help="a YAML exercise script")
     parser.add_argument(

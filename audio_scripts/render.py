@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -25,6 +24,7 @@ from .loudness import normalised
 from .mixing import mix, mix_stream
 from .model import Breathe, Say, Script, Timeline
 from .pcm import DecodeError
+from .settings import BUILTIN_SOUNDS_DIR
 from .timeline import build_timeline
 from .voices import (
     Clip,
@@ -78,10 +78,8 @@ class RenderResult:
 
 
 def default_sounds_dir() -> Path:
-    configured = os.environ.get("INTERLUDE_SOUNDS_DIR")
-    if configured:
-        return Path(configured)
-    return Path(__file__).resolve().parent.parent / "content" / "sounds"
+    """The built-in background sounds; callers pass `sounds_dir` (AudioSettings) for others."""
+    return BUILTIN_SOUNDS_DIR
 
 
 # --- narration -----------------------------------------------------------------------------

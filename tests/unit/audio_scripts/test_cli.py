@@ -10,6 +10,8 @@ import pytest
 
 from audio_scripts.__main__ import main
 
+from .conftest import ToneFile
+
 VALID = """\
 slug: quiet-minute
 title: A quiet minute
@@ -118,3 +120,51 @@ def test_module_runs_as_a_program(invalid_file: Path) -> None:
     )
     assert result.returncode == 1
     assert f"{invalid_file}:7:12: pause must be at least 0.5s" in result.stdout
+
+
+RENDERABLE = """\
+slug: cli-render
+title: A render from the command line
+kind: mindfulness
+lengths: [1]
+background: hum.wav
+segments:
+  - say: Settle in. Notice the sound around you.
+  - pause: {min: 2s, weight: 1}
+"""
+
+
+@pytest.fixture
+def renderable(tmp_path: Path) -> Path:
+    path = tmp_path / "render.yaml"
+    path.write_text(RENDERABLE, encoding="utf-8")
+    return path
+
+
+def test_render_takes_its_settings_from_the_environment(
+    renderable: Path,
+    tmp_path: Path,
+    tone_file: ToneFile,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    sounds = tmp_path / "sounds"
+    sounds.mkdir()
+    tone_file("hum.wav", seconds=4.0).rename(sounds / "hum.wav")
+    monkeypatch.setenv("INTERLUDE_SOUNDS_DIR", str(sounds))
+    monkeypatch.setenv("INTERLUDE_CACHE_DIR", str(tmp_path / "narration"))
+    out = tmp_path / "out"
+    assert main(["render", str(renderable), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "narration: 2 sentences synthesised, 0 from the cache" in printed
+    assert len(list((tmp_path / "narration").rglob("*.wav"))) == 2 + 1  # sentences, the say
+    assert (out / "cli-render-1min.m4a").is_file()
+
+
+def test_render_looks_for_backgrounds_in_the_builtin_sounds_without_the_setting(
+    renderable: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    monkeypatch.delenv("INTERLUDE_SOUNDS_DIR", raising=False)
+    assert main(["render", str(renderable), "--out", str(tmp_path / "out")]) == 1
+    assert "background 'hum.wav' was not found in" in capsys.readouterr().err

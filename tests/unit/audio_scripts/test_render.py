@@ -227,7 +227,7 @@ def test_a_second_render_takes_every_sentence_from_the_cache(
 ) -> None:
     again = render_script(script, tmp_path, narrator=narrator)
     assert again.narration.synthesised == 0
-    assert again.narration.cached == 3 + 2  # three says, two voice prompts
+    assert again.narration.cached == 4 + 2  # four sentences in three says, two voice prompts
 
 
 def test_a_later_process_reuses_the_cache_without_loading_the_voice(

@@ -7,12 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from audio_scripts import voices
 from audio_scripts.pcm import MIX_RATE, TRIM_AFTER_MS, TRIM_BEFORE_MS, frame_levels_db
 from audio_scripts.voices import (
     PiperNarrator,
     RecordingError,
     VoiceError,
-    default_cache_dir,
     load_recording,
 )
 
@@ -47,6 +47,15 @@ def test_other_settings_are_other_cache_entries(tts_cache: Path) -> None:
     assert normal.cache_path("Slowly now.") != normal.cache_path("Slowly now!")
 
 
+def test_sentence_and_text_entries_have_their_own_keys_apart_from_format_1(
+    narrator: PiperNarrator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    entries = {narrator.cache_path("Rest now."), narrator.sentence_path("Rest now.")}
+    assert len(entries) == 2  # a one-sentence text is not its sentence: that one is levelled
+    monkeypatch.setattr(voices, "CACHE_FORMAT", 1)  # the whole-text entries made before
+    assert not entries & {narrator.cache_path("Rest now."), narrator.sentence_path("Rest now.")}
+
+
 def test_cache_files_are_complete_wavs_with_no_temporary_files_left(
     narrator: PiperNarrator, tts_cache: Path
 ) -> None:
@@ -63,16 +72,6 @@ def test_speech_is_trimmed_to_the_voice_with_the_same_short_margins(
     loud = np.flatnonzero(levels > levels.max() - 40)
     assert loud[0] * 10 <= TRIM_BEFORE_MS + 20
     assert (levels.size - 1 - loud[-1]) * 10 <= TRIM_AFTER_MS + 20
-
-
-def test_the_cache_folder_comes_from_the_environment(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    monkeypatch.setenv("INTERLUDE_CACHE_DIR", str(tmp_path / "tts"))
-    assert default_cache_dir() == tmp_path / "tts"
-    monkeypatch.delenv("INTERLUDE_CACHE_DIR")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    assert default_cache_dir() == tmp_path / "xdg" / "interlude" / "tts"
 
 
 def test_an_unknown_voice_file_is_named_in_the_error(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ import pytest
 from flask import Flask
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.config import Config
 from api.extensions import db
 from api.models import (
     ExerciseVersion,
@@ -39,6 +40,7 @@ from api.services.rendering import (
     variant_content_sha256,
 )
 from api.storage import LocalStorage, S3Storage, StorageUnavailable
+from audio_scripts.settings import AudioSettings
 
 pytestmark = pytest.mark.slow
 
@@ -61,7 +63,7 @@ SCRIPT = textwrap.dedent(
 
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> RenderSettings:
-    return RenderSettings(cache_dir=tmp_path_factory.mktemp("tts-cache"))
+    return RenderSettings(audio=AudioSettings(cache_dir=tmp_path_factory.mktemp("tts-cache")))
 
 
 @pytest.fixture
@@ -219,7 +221,8 @@ def test_the_fingerprint_changes_with_recordings_and_settings(
     )
     assert (
         render_fingerprint(
-            load(sessions, version_id), replace(settings, voice="/voices/other.onnx")
+            load(sessions, version_id),
+            replace(settings, audio=replace(settings.audio, voice="/voices/other.onnx")),
         )
         != before
     )
@@ -418,14 +421,31 @@ def test_render_settings_come_from_config(tmp_path):
         {
             "RENDER_FORMATS": "opus, mp3",
             "RENDER_BITRATES": "aac=96k,opus=24000",
-            "TTS_VOICE": "default",
-            "TTS_CACHE_DIR": str(tmp_path),
+            "TTS_VOICE": "/voices/calm.onnx",
+            "TTS_CACHE_DIR": str(tmp_path / "tts"),
+            "SOUNDS_DIR": str(tmp_path / "sounds"),
         }
     )
     assert settings.formats == ("aac", "opus", "mp3")
     assert dict(settings.bitrates) == {"aac": 96_000, "opus": 24_000}
-    assert settings.cache_dir == tmp_path
+    assert settings.audio == AudioSettings(
+        cache_dir=tmp_path / "tts", voice="/voices/calm.onnx", sounds_dir=tmp_path / "sounds"
+    )
     assert RenderSettings.from_config({}) == RenderSettings()
+    assert RenderSettings.from_config({"TTS_CACHE_DIR": "", "SOUNDS_DIR": ""}) == RenderSettings()
+
+
+def test_the_app_config_names_the_cache_and_the_sounds(monkeypatch, tmp_path):
+    monkeypatch.setenv("INTERLUDE_CACHE_DIR", str(tmp_path / "tts"))
+    monkeypatch.setenv("INTERLUDE_SOUNDS_DIR", str(tmp_path / "sounds"))
+    audio = RenderSettings.from_config(Config().as_mapping()).audio
+    assert (audio.cache_dir, audio.sounds_dir) == (tmp_path / "tts", tmp_path / "sounds")
+    monkeypatch.delenv("INTERLUDE_CACHE_DIR")
+    monkeypatch.delenv("INTERLUDE_SOUNDS_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    audio = RenderSettings.from_config(Config().as_mapping()).audio
+    assert audio.cache_dir == tmp_path / "xdg" / "interlude" / "tts"
+    assert audio.sounds_dir == AudioSettings().sounds_dir
 
 
 @pytest.mark.parametrize(
