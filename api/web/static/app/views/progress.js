@@ -12,10 +12,12 @@ export async function progress(main, _params, context) {
   const view = clone("t-progress");
   main.append(view);
   const user = context.user.id;
-  const [stats, page, queued, catalog] = await Promise.all([
+  // The outbox is read before the log is fetched: a practice being sent meanwhile is then in
+  // one or the other (the server answers a sync after storing it), never in neither.
+  const queued = await outbox.items(user);
+  const [stats, page, catalog] = await Promise.all([
     api.stats().catch(() => null),
     api.practices({ limit: 100 }).catch(() => null),
-    outbox.items(user),
     api.catalog().catch(() => []),
   ]);
   const titles = Object.fromEntries(catalog.map((item) => [item.slug, item.title]));
@@ -81,8 +83,9 @@ function helps(view, byExercise) {
 const signed = (n) => (n > 0 ? `+${n}` : String(n));
 
 function recent(view, practices, waiting, titles) {
+  const stored = new Set(practices.map((p) => p.id));
   const rows = [
-    ...waiting.map((item) => row(item.body, titles, "Waiting to be sent")),
+    ...waiting.filter((item) => !stored.has(item.id)).map((item) => row(item.body, titles, "Waiting to be sent")),
     ...practices.slice(0, 10).map((p) => row(p, titles)),
   ];
   byRole(view, "recent").replaceChildren(...rows);
