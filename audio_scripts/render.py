@@ -45,7 +45,6 @@ __all__ = [
     "RenderError",
     "RenderResult",
     "VariantResult",
-    "default_sounds_dir",
     "mix",
     "render_script",
 ]
@@ -75,11 +74,6 @@ class RenderResult:
 
     def variant(self, length_minutes: int) -> VariantResult:
         return next(v for v in self.variants if v.length_minutes == length_minutes)
-
-
-def default_sounds_dir() -> Path:
-    """The built-in background sounds; callers pass `sounds_dir` (AudioSettings) for others."""
-    return BUILTIN_SOUNDS_DIR
 
 
 # --- narration -----------------------------------------------------------------------------
@@ -153,7 +147,7 @@ def _sha256(path: Path) -> str:
 def _background_path(script: Script, sounds_dir: Path | None) -> Path | None:
     if script.background is None:
         return None
-    path = (sounds_dir or default_sounds_dir()) / script.background
+    path = (sounds_dir or BUILTIN_SOUNDS_DIR) / script.background  # else AudioSettings' own
     if not path.is_file():
         raise RenderError(f"background {script.background!r} was not found in {path.parent}")
     return path
