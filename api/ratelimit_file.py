@@ -35,6 +35,21 @@ RETURNING count
 PURGE_CHANCE = 0.01  # now and then, forget windows that ended (keys are emails and addresses)
 
 
+def _wal(connection: sqlite3.Connection, *, seconds: float = 10.0) -> None:
+    """Put the file in WAL mode. Several processes opening a new file at once can find it
+    locked while one of them converts it, and SQLite answers that pragma without waiting on
+    the busy timeout: so it is retried here for as long as the timeout would have waited."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
 class SQLiteFileStorage(Storage):
     STORAGE_SCHEME = ["sqlite"]  # noqa: RUF012  (the name and type `limits` looks for)
 
@@ -62,7 +77,7 @@ class SQLiteFileStorage(Storage):
             connection = sqlite3.connect(
                 self.path, timeout=10, isolation_level=None, check_same_thread=False
             )
-            connection.execute("PRAGMA journal_mode=WAL")
+            _wal(connection)
             connection.execute("PRAGMA synchronous=NORMAL")
             connection.execute(_SCHEMA)
             self._connection, self._pid = connection, os.getpid()
