@@ -6,7 +6,7 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 from flask_sqlalchemy import SQLAlchemy
@@ -26,6 +26,7 @@ from api.openapi import (
     ErrorSchema,
     nullable_reference,
 )
+from api.services import errors as domain
 from api.services.errors import ServiceError
 
 log = logging.getLogger("interlude.errors")
@@ -108,6 +109,34 @@ def summarise_errors(errors: object) -> str:
     return "; ".join(parts)
 
 
+# What each kind of domain error (api.services.errors) answers; a subclass answers as the
+# nearest kind it is one of.
+STATUS_OF_KIND: dict[type[ServiceError], int] = {
+    domain.Rejected: 422,
+    domain.NotFound: 404,
+    domain.Conflict: 409,
+    domain.Unauthorized: 401,
+    domain.Forbidden: 403,
+    domain.Gone: 410,
+    domain.TooLarge: 413,
+    domain.Unsupported: 415,
+    ServiceError: 400,
+}
+
+
+def http_error_for(error: ServiceError) -> HTTPException:
+    """The HTTP answer to a domain error: its status from `STATUS_OF_KIND`, its message, and
+    the fields at fault under the request's input location (the query string for a request
+    without a body, the JSON body otherwise), as webargs reports its own errors."""
+    status = next(STATUS_OF_KIND[kind] for kind in type(error).__mro__ if kind in STATUS_OF_KIND)
+    exc = default_exceptions[status](error.message)
+    exc.data = {"message": error.message}  # type: ignore[attr-defined]
+    if error.fields:
+        location = "query" if request.method in ("GET", "HEAD", "DELETE") else "json"
+        exc.data["errors"] = {location: error.fields}  # type: ignore[attr-defined]
+    return exc
+
+
 def register_error_handlers(app: Flask, api: InterludeApi, db: SQLAlchemy) -> None:
     """A failed request's transaction (on `db.session`) is rolled back before the answer."""
 
@@ -136,11 +165,7 @@ def register_error_handlers(app: Flask, api: InterludeApi, db: SQLAlchemy) -> No
 
     def service_error(error: ServiceError):
         db.session.rollback()
-        exc = default_exceptions[error.status](error.message)
-        exc.data = {"message": error.message}  # type: ignore[attr-defined]
-        if error.errors:
-            exc.data["errors"] = error.errors  # type: ignore[attr-defined]
-        return api.handle_http_exception(exc)
+        return api.handle_http_exception(http_error_for(error))
 
     app.register_error_handler(ServiceError, service_error)
     app.register_error_handler(IntegrityError, integrity_error)

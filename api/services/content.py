@@ -16,7 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from api.models import Exercise, ExerciseVersion, Recording, Rendition, Variant, VersionStatus
 from api.models.base import utcnow
 from api.services import Db
-from api.services.errors import Conflict, NotFound, ServiceError
+from api.services.errors import Conflict, NotFound, Rejected, Unsupported
 from api.storage.base import Storage
 from audio_scripts import Checked, Say, Script, ScriptError, ScriptInvalid, check_script
 from audio_scripts.pcm import DecodeError
@@ -32,10 +32,8 @@ FORMATS = {"aac": ".m4a", "opus": ".opus", "mp3": ".mp3"}
 CODECS = {"aac": "mp4a.40.2", "opus": "opus", "mp3": "mp3"}
 
 
-class ScriptRejected(ServiceError):
-    """A script with line-numbered problems: 422 listing each."""
-
-    status = 422
+class ScriptRejected(Rejected):
+    """A script with line-numbered problems, each listed under `source`."""
 
     def __init__(self, invalid: ScriptInvalid) -> None:
         problems = [error.as_json() for error in invalid.errors]
@@ -44,12 +42,12 @@ class ScriptRejected(ServiceError):
         more = f" (and {count - 3} more)" if count > 3 else ""
         super().__init__(
             f"The script has {count} problem{'s' if count != 1 else ''}: {summary}{more}",
-            errors={"json": {"source": problems}},
+            {"source": problems},
         )
 
 
-class NotAudio(ServiceError):
-    status = 415
+class NotAudio(Unsupported):
+    """An upload that does not decode as audio."""
 
 
 def check_source(source: str) -> Checked:

@@ -1,37 +1,55 @@
-"""Failures a service reports; `api.errors` turns each into its HTTP answer."""
+"""The ways a service says no, in the domain's words: what went wrong, in a sentence a person
+can act on, and which inputs were at fault. Nothing here knows HTTP: `api.errors` decides
+the status and the answer's shape for each kind, in one table."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 
 class ServiceError(Exception):
-    status = 400
+    """A rule said no. `fields` names the inputs at fault: {name: [messages or details]}."""
 
-    def __init__(self, message: str, errors: dict[str, object] | None = None) -> None:
+    def __init__(self, message: str, fields: Mapping[str, Sequence[object]] | None = None) -> None:
         super().__init__(message)
         self.message = message
-        self.errors = errors
+        self.fields = dict(fields) if fields else None
 
 
 class NotFound(ServiceError):
-    status = 404
+    """It does not exist, or it is not the caller's to see (the two are not told apart)."""
 
 
 class Conflict(ServiceError):
-    status = 409
+    """It cannot be done in the state things are in (taken, published, already running)."""
 
 
-class Invalid(ServiceError):
-    """Input that is well-formed but breaks a rule: 422, naming the field."""
+class Rejected(ServiceError):
+    """Well-formed input that breaks a rule; `fields` says which inputs and why."""
 
-    status = 422
+
+class Invalid(Rejected):
+    """One input breaks a rule."""
 
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(message, errors={"json": {field: [message]}})
+        super().__init__(message, {field: [message]})
 
 
 class Unauthorized(ServiceError):
-    status = 401
+    """The caller could not be told apart from anyone: a wrong password, an unknown token."""
 
 
 class Forbidden(ServiceError):
-    status = 403
+    """The caller is known, and may not do this."""
+
+
+class Gone(ServiceError):
+    """It existed and was deleted on purpose; asking again will not bring it back."""
+
+
+class TooLarge(ServiceError):
+    """More than the service takes at once."""
+
+
+class Unsupported(ServiceError):
+    """Something of a kind the service cannot use (a file that is not audio)."""

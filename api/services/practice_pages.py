@@ -42,7 +42,7 @@ class Cursor:
         except (ValueError, TypeError, binascii.Error, UnicodeError):
             raise PracticeRejected(
                 "This cursor is not one we gave out; start again without it.",
-                {"query": {"cursor": ["Use next_cursor from the previous page, unchanged."]}},
+                {"cursor": ["Use next_cursor from the previous page, unchanged."]},
             ) from None
 
 
@@ -68,7 +68,7 @@ def list_practices(
     if first_day and last_day and first_day > last_day:
         raise PracticeRejected(
             "'from' is after 'to'; give the earlier day first.",
-            {"query": {"from": ["'from' must not be after 'to'."]}},
+            {"from": ["'from' must not be after 'to'."]},
         )
     query = select(Practice).where(Practice.user_id == user_id, Practice.deleted_at.is_(None))
     if exercise is not None:

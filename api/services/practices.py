@@ -28,7 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from api.models import Exercise, Practice, Prescription, User
 from api.models.base import utcnow
 from api.services import Db
-from api.services.errors import NotFound, ServiceError
+from api.services.errors import Gone, NotFound, Rejected, TooLarge
 from api.services.stats import practice_day
 
 Clock = Callable[[], datetime]
@@ -43,18 +43,16 @@ Status = Literal["created", "duplicate", "conflict", "invalid"]
 Errors = dict[str, list[str]]
 
 
-class PracticeRejected(ServiceError):
-    """A practice that breaks a rule, or reuses an id with a different body: 422."""
-
-    status = 422
+class PracticeRejected(Rejected):
+    """A practice that breaks a rule, or reuses an id with a different body."""
 
 
-class PracticeGone(ServiceError):
-    status = 410
+class PracticeGone(Gone):
+    """A practice the client deleted: it is not recorded again."""
 
 
-class BatchTooLarge(ServiceError):
-    status = 413
+class BatchTooLarge(TooLarge):
+    """More practices than one sync takes."""
 
 
 @dataclass(frozen=True)
@@ -183,11 +181,11 @@ def record_practice(
             "Drop it from the device's queue."
         )
     if outcome.status == "conflict":
-        raise PracticeRejected(CONFLICT_MESSAGE, {"json": {"id": [CONFLICT_MESSAGE]}})
+        raise PracticeRejected(CONFLICT_MESSAGE, {"id": [CONFLICT_MESSAGE]})
     if outcome.status == "invalid":
         errors = outcome.errors or {}
         summary = "; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in errors.items())
-        raise PracticeRejected(f"Please fix: {summary}", {"json": errors})
+        raise PracticeRejected(f"Please fix: {summary}", errors)
     practice = find_practice(session, user.id, item.id)
     return practice, outcome.status == "created"
 
