@@ -9,6 +9,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from api.services.transaction import unit_of_work
 
+
 class Base(DeclarativeBase):
     pass
 
