@@ -126,13 +126,18 @@ STATUS_OF_KIND: dict[type[ServiceError], int] = {
 
 def http_error_for(error: ServiceError) -> HTTPException:
     """The HTTP answer to a domain error: its status from `STATUS_OF_KIND`, its message, and
-    the fields at fault under the request's input location (the query string for a request
-    without a body, the JSON body otherwise), as webargs reports its own errors."""
+    the fields at fault under the request's input location (its JSON body, its uploaded
+    files, or else its query string), as webargs reports its own errors."""
     status = next(STATUS_OF_KIND[kind] for kind in type(error).__mro__ if kind in STATUS_OF_KIND)
     exc = default_exceptions[status](error.message)
     exc.data = {"message": error.message}  # type: ignore[attr-defined]
     if error.fields:
-        location = "query" if request.method in ("GET", "HEAD", "DELETE") else "json"
+        if request.is_json:
+            location = "json"
+        elif request.mimetype == "multipart/form-data":
+            location = "files"
+        else:
+            location = "query"
         exc.data["errors"] = {location: error.fields}  # type: ignore[attr-defined]
     return exc
 

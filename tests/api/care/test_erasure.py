@@ -226,6 +226,7 @@ def test_export_holds_everything_and_erasure_leaves_no_trace_but_the_therapists_
     before = comparable(dump(app))
     wrong = client.delete(f"{API}/me", json={"password": "not my password at all"}, headers=mine)
     assert wrong.status_code == 422
+    assert wrong.json["errors"] == {"json": {"password": [wrong.json["message"]]}}  # at its field
     assert comparable(dump(app)) == before
     assert client.get(f"{API}/me", headers=mine).status_code == 200
 
