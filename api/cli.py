@@ -56,9 +56,7 @@ def create_user(email: str, role: str, display_name: str | None, timezone: str, 
         raise click.UsageError(f"Please fix: {summary}") from None
     try:
         user = accounts.create_user(db.session, app_services().passwords, **data)
-        db.session.commit()
     except ServiceError as error:
-        db.session.rollback()
         raise click.ClickException(error.message) from None
     click.echo(f"created {user.role.value} {user.email} ({user.id})")
 

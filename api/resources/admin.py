@@ -27,5 +27,4 @@ class Users(MethodView):
     def post(self, data):
         """Create an account of any role (therapist, editor, admin, client)"""
         user = accounts.create_user(db.session, passwords(), **data)
-        db.session.commit()
         return user

@@ -88,7 +88,6 @@ class Register(MethodView):
         enforce(config["REGISTER_RATE_LIMIT_ADDRESS"], f"register-addr:{request.remote_addr}")
         enforce(config["REGISTER_RATE_LIMIT_TOTAL"], "register-all")
         message = accounts.register_client(db.session, passwords(), **data)
-        db.session.commit()
         return {"message": message}
 
 
@@ -111,7 +110,6 @@ class Token(MethodView):
         enforce(config["TOKEN_RATE_LIMIT_ACCOUNT"], f"token-acct:{email}")
         cookie = data.pop("refresh_cookie")
         issued = accounts.sign_in(db.session, passwords(), token_policy(), **data)
-        db.session.commit()
         return _answer(issued, cookie=cookie)
 
 
@@ -140,8 +138,6 @@ class Refresh(MethodView):
             if cookie:
                 clear_refresh_cookie()
             raise
-        finally:
-            db.session.commit()  # a detected replay must stay revoked even though we answer 401
         return _answer(issued, cookie=cookie)
 
 
@@ -156,5 +152,4 @@ class Logout(MethodView):
 
         The refresh cookie, if any, is cleared."""
         accounts.revoke_family(db.session, current_auth_session().family_id)
-        db.session.commit()
         clear_refresh_cookie()

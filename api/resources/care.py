@@ -12,9 +12,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api.extensions import db
-from api.models import CareLink, Role
+from api.models import Role
 from api.ratelimit import enforce
-from api.resources.answers import commit_keeping_loaded
 from api.resources.deps import now, page_of, page_of_list
 from api.schemas.care import (
     AcceptSchema,
@@ -35,7 +34,7 @@ from api.schemas.care import (
 from api.schemas.overlay import Overlay
 from api.schemas.practices import PracticeListQuerySchema
 from api.security import auth_required, current_user, documents
-from api.services import adherence, care, practice_pages, schedule
+from api.services import adherence, care, care_reads, schedule
 from api.services.stats import today_for
 from api.transactions import writes
 
@@ -60,7 +59,6 @@ class Invitations(MethodView):
     def post(self):
         """Create a single-use invitation code for a client (valid for 7 days)"""
         invitation, code = care.create_invitation(db.session, current_user(), clock=now)
-        db.session.commit()
         return Overlay(invitation, code=code)
 
 
@@ -82,9 +80,7 @@ class AcceptInvitation(MethodView):
         limits = current_app.config["INVITE_RATE_LIMIT"]
         enforce(limits, f"invite-user:{current_user().id}")
         enforce(limits, f"invite-addr:{request.remote_addr}")
-        link = care.accept_invitation(db.session, current_user(), code, clock=now, **data)
-        db.session.commit()
-        return link
+        return care.accept_invitation(db.session, current_user(), code, clock=now, **data)
 
 
 # --- the client's links --------------------------------------------------------------------
@@ -118,11 +114,8 @@ class MyTherapist(MethodView):
         all the notes you marked as shared. `share_history` decides which practices they see:
         false (the default), only those that started at or after you linked with them; true,
         your earlier practices too."""
-        link = care.update_link(
-            db.session, care.client_link(db.session, current_user(), therapist_id), data
-        )
-        db.session.commit()
-        return link
+        link = care.client_link(db.session, current_user(), therapist_id)
+        return care.update_link(db.session, link, data)
 
     @writes
     @auth_required(Role.CLIENT)
@@ -134,7 +127,6 @@ class MyTherapist(MethodView):
         me = current_user()
         link = care.client_link(db.session, me, therapist_id)
         care.revoke_link(db.session, link, today=today_for(me, now), clock=now)
-        db.session.commit()
 
 
 # --- the therapist's clients ---------------------------------------------------------------
@@ -154,12 +146,7 @@ class Clients(MethodView):
         or after the client linked with you, unless the client shares their history."""
         therapist = current_user()
         links = page_of_list(care.links_of_therapist(db.session, therapist), pagination_parameters)
-        summaries = client_summaries(links)
-        care.log_access(
-            db.session, therapist, [link.client_id for link in links], "summary", clock=now
-        )
-        commit_keeping_loaded()
-        return summaries
+        return care_reads.clients_overview(db.session, therapist, links, clock=now)
 
 
 @blp.route("/clients/<uuid:client_id>")
@@ -171,21 +158,7 @@ class ClientById(MethodView):
     @blp.doc(operationId="getClient")
     def get(self, client_id):
         """One linked client: last practice and 7-day adherence"""
-        link = care.therapist_link(db.session, current_user(), client_id)
-        [summary] = client_summaries([link])
-        care.log_access(db.session, current_user(), [client_id], "summary", clock=now)
-        commit_keeping_loaded()
-        return summary
-
-
-def client_summaries(links: list[CareLink]) -> list[Overlay]:
-    """What ClientSchema dumps, in the same few queries for one client or a page of them."""
-    last = care.last_practice_at(db.session, links)
-    weeks = adherence.recent_adherence(db.session, links, days=7, clock=now)
-    return [
-        Overlay(link, last_practice_at=last.get(link.client_id), adherence_7d=weeks[link.client_id])
-        for link in links
-    ]
+        return care_reads.client_overview(db.session, current_user(), client_id, clock=now)
 
 
 @blp.route("/clients/<uuid:client_id>/practices")
@@ -203,20 +176,17 @@ class ClientPractices(MethodView):
         their history (then earlier ones too). Mood only when the client shares mood; a note
         only when they share notes and marked that practice's note as shared. Paged by cursor
         like your own list."""
-        link = care.therapist_link(db.session, current_user(), client_id)
-        page = practice_pages.list_practices(
+        return care_reads.client_practices(
             db.session,
+            current_user(),
             client_id,
             limit=args["limit"],
             cursor=args.get("cursor"),
             exercise=args.get("exercise"),
             first_day=args.get("from_"),
             last_day=args.get("to"),
-            started_from=care.visible_from(link),
+            clock=now,
         )
-        care.log_access(db.session, current_user(), [client_id], "practices", clock=now)
-        commit_keeping_loaded()
-        return {"items": [(p, link) for p in page.items], "next_cursor": page.next_cursor}
 
 
 @blp.route("/clients/<uuid:client_id>/adherence")
@@ -231,11 +201,9 @@ class ClientAdherence(MethodView):
     def get(self, args, client_id):
         """Per prescription per week (Monday to Sunday in the client's time zone): expected
         and done"""
-        link = care.therapist_link(db.session, current_user(), client_id)
-        body = adherence.adherence_table(db.session, link, weeks=args["weeks"], clock=now)
-        care.log_access(db.session, current_user(), [client_id], "adherence", clock=now)
-        db.session.commit()
-        return body
+        return care_reads.client_adherence(
+            db.session, current_user(), client_id, weeks=args["weeks"], clock=now
+        )
 
 
 @blp.route("/clients/<uuid:client_id>/prescriptions")
@@ -249,9 +217,7 @@ class ClientPrescriptions(MethodView):
     def post(self, data, client_id):
         """Prescribe a practice on a schedule"""
         link = care.therapist_link(db.session, current_user(), client_id)
-        prescription = care.create_prescription(db.session, link, data, clock=now)
-        db.session.commit()
-        return prescription
+        return care.create_prescription(db.session, link, data, clock=now)
 
     @writes
     @auth_required(Role.THERAPIST)
@@ -261,10 +227,7 @@ class ClientPrescriptions(MethodView):
     @blp.doc(operationId="listClientPrescriptions")
     def get(self, client_id, pagination_parameters):
         """What you have prescribed this client, newest first (ended ones too)"""
-        link = care.therapist_link(db.session, current_user(), client_id)
-        rows = list(db.session.scalars(care.prescriptions_for(db.session, link)))
-        care.log_access(db.session, current_user(), [client_id], "prescriptions", clock=now)
-        commit_keeping_loaded()
+        rows = care_reads.client_prescriptions(db.session, current_user(), client_id, clock=now)
         return page_of_list(rows, pagination_parameters)
 
 
@@ -281,9 +244,7 @@ class PrescriptionById(MethodView):
         prescription, _link = care.therapist_prescription(
             db.session, current_user(), prescription_id
         )
-        care.update_prescription(db.session, prescription, data, clock=now)
-        db.session.commit()
-        return prescription
+        return care.update_prescription(db.session, prescription, data, clock=now)
 
     @writes
     @auth_required(Role.THERAPIST)
@@ -298,7 +259,6 @@ class PrescriptionById(MethodView):
         care.end_prescription(
             db.session, prescription, today=today_for(link.client, now), clock=now
         )
-        db.session.commit()
 
 
 # --- the client's own view -----------------------------------------------------------------

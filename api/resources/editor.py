@@ -11,7 +11,6 @@ from werkzeug.utils import secure_filename
 
 from api.extensions import db
 from api.models import Role
-from api.resources.answers import commit_keeping_loaded
 from api.resources.deps import jobs, page_of, storage
 from api.schemas.content import (
     JobAcceptedSchema,
@@ -55,7 +54,6 @@ class Scripts(MethodView):
     def post(self, data):
         """Upload a script as the next draft version of its exercise (made on first upload)"""
         version = content.create_version(db.session, data["source"], author_id=current_user().id)
-        db.session.commit()
         return version
 
 
@@ -103,7 +101,6 @@ class Recordings(MethodView):
                 filename=filename,
                 uploaded_by=current_user().id,
             )
-        db.session.commit()
         return recording, 201 if created else 200
 
 
@@ -118,7 +115,6 @@ class Render(MethodView):
         """Render every length of a version into audio, captions and timelines (a job)"""
         version = content.find_version(db.session, slug, number)
         job_id = rendering.start_render(db.session, version, requested_by=current_user().id).id
-        db.session.commit()
         jobs().submit(job_id)
         return {"job": job_service.get_job(db.session, job_id)}
 
@@ -133,5 +129,4 @@ class Publish(MethodView):
     def post(self, slug, number):
         """Make a rendered version the one clients get; the switch is atomic"""
         version = content.publish(db.session, content.find_version(db.session, slug, number))
-        commit_keeping_loaded()  # the answer names the exercise: no query to read it again
         return version

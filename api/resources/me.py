@@ -6,7 +6,6 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api.extensions import db
-from api.resources.answers import commit_keeping_loaded
 from api.resources.auth import clear_refresh_cookie
 from api.resources.deps import now, passwords
 from api.schemas.accounts import ChangePasswordSchema, MePatchSchema, MeSchema
@@ -33,7 +32,6 @@ class Me(MethodView):
         Practices, links, the access log and the account are deleted. Prescriptions a
         therapist wrote for you stay in their records, without you."""
         privacy.erase_account(db.session, passwords(), current_user(), data["password"], clock=now)
-        db.session.commit()
         clear_refresh_cookie()
 
     @auth_required()
@@ -51,7 +49,6 @@ class Me(MethodView):
     def patch(self, changes):
         """Change your display name, time zone or when your day starts"""
         user = accounts.update_profile(db.session, current_user(), changes)
-        db.session.commit()
         return user
 
 
@@ -70,7 +67,6 @@ class Password(MethodView):
         accounts.change_password(
             db.session, passwords(), current_user(), current_auth_session(), **data
         )
-        db.session.commit()
 
 
 @blp.route("/export")
@@ -92,6 +88,5 @@ class Export(MethodView):
         """Everything stored about you, as one JSON document"""
         me = current_user()
         export = privacy.export_account(db.session, me, clock=now)
-        commit_keeping_loaded()  # a therapist's export is logged for their clients
         name = f"interlude-export-{today_for(me, now).isoformat()}.json"
         return export, 200, {"Content-Disposition": f'attachment; filename="{name}"'}

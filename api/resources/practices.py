@@ -51,7 +51,6 @@ class PracticeById(MethodView):
             abort(422, message="The body's id differs from the id in the path.")
         item = practice_input(data, practice_id)
         practice, created = practices.record_practice(db.session, current_user(), item, clock=now)
-        db.session.commit()
         return practice, 201 if created else 200
 
     @auth_required(Role.CLIENT)
@@ -73,7 +72,6 @@ class PracticeById(MethodView):
         Its mood and note are erased. The id stays spent: replaying it answers 410 (PUT) or
         duplicate (sync). Deleting it again answers 204."""
         practices.delete_practice(db.session, current_user().id, practice_id, clock=now)
-        db.session.commit()
 
 
 @blp.route("/practices/sync")
@@ -91,7 +89,6 @@ class Sync(MethodView):
         was used with a different body), invalid (with errors by field)."""
         items = [load_sync_item(raw) for raw in data["practices"]]
         outcomes = practices.record_practices(db.session, current_user(), items, clock=now)
-        db.session.commit()
         return {"results": outcomes}
 
 

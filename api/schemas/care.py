@@ -12,6 +12,7 @@ from api.schemas.fields import BoundedDate, ClockTime, Slug, Text
 from api.schemas.overlay import Overlay
 from api.schemas.practices import PracticeSchema, StrictBoolean
 from api.services.care import masked_practice
+from api.services.care_reads import ClientOverview
 from api.services.schedule import DAY_NAMES, Schedule
 
 
@@ -63,7 +64,8 @@ class AdherenceCountSchema(Schema):
 
 
 class ClientSchema(Schema):
-    """Dumps a `CareLink` overlaid with `last_practice_at` and `adherence_7d`."""
+    """Dumps a `care_reads.ClientOverview`: its link, overlaid with `last_practice_at` and
+    `adherence_7d`."""
 
     id = fields.UUID(required=True, attribute="client.id")
     display_name = fields.String(required=True, allow_none=True, attribute="client.display_name")
@@ -81,6 +83,14 @@ class ClientSchema(Schema):
         required=True,
         metadata={"description": "expected and done over the client's last 7 days"},
     )
+
+    @pre_dump
+    def link_of(self, overview: ClientOverview, **kwargs: Any) -> Overlay:
+        return Overlay(
+            overview.link,
+            last_practice_at=overview.last_practice_at,
+            adherence_7d=overview.adherence_7d,
+        )
 
 
 class ScheduleField(fields.Field):

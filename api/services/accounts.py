@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import NoReturn
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -18,6 +19,7 @@ from api.models import AuthSession, Role, User
 from api.models.base import utcnow
 from api.services import Db
 from api.services.errors import Conflict, Invalid, Unauthorized
+from api.services.transaction import commit, unit_of_work
 from api.services.zones import is_place_zone
 
 Clock = Callable[[], datetime]
@@ -78,6 +80,7 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
+@unit_of_work
 def create_user(
     session: Db,
     passwords: Passwords,
@@ -112,6 +115,7 @@ REGISTERED = (
 )
 
 
+@unit_of_work
 def register_client(
     session: Db,
     passwords: Passwords,
@@ -167,6 +171,7 @@ def issue_tokens(
     return IssuedTokens(access, refresh, policy.access_seconds, pair)
 
 
+@unit_of_work
 def sign_in(
     session: Db,
     passwords: Passwords,
@@ -185,6 +190,7 @@ def sign_in(
     return issue_tokens(session, user, policy, clock=clock)
 
 
+@unit_of_work
 def refresh_tokens(
     session: Db, policy: TokenPolicy, refresh_token: str, *, clock: Clock = utcnow
 ) -> IssuedTokens:
@@ -196,8 +202,7 @@ def refresh_tokens(
         raise Unauthorized(BAD_TOKEN)
     if pair.rotated_at is not None:
         # A refresh token used twice: someone else may hold it. End the whole family.
-        revoke_family(session, pair.family_id, clock=clock)
-        raise Unauthorized(BAD_TOKEN)
+        _end_family_and_refuse(session, pair.family_id, clock)
     claimed = session.execute(
         update(AuthSession)
         .where(AuthSession.id == pair.id, AuthSession.rotated_at.is_(None))
@@ -205,11 +210,17 @@ def refresh_tokens(
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         # Lost a race with a concurrent refresh of the same token: treat it as reuse.
-        revoke_family(session, pair.family_id, clock=clock)
-        raise Unauthorized(BAD_TOKEN)
+        _end_family_and_refuse(session, pair.family_id, clock)
     return issue_tokens(session, pair.user, policy, family_id=pair.family_id, clock=clock)
 
 
+def _end_family_and_refuse(session: Db, family_id: uuid.UUID, clock: Clock) -> NoReturn:
+    revoke_family(session, family_id, clock=clock)
+    commit(session)  # kept, though the refusal below rolls back whatever else was begun
+    raise Unauthorized(BAD_TOKEN)
+
+
+@unit_of_work
 def revoke_family(session: Db, family_id: uuid.UUID, *, clock: Clock = utcnow) -> None:
     session.execute(
         update(AuthSession)
@@ -243,6 +254,7 @@ def authenticate_access_token(
     return pair.user, pair
 
 
+@unit_of_work
 def update_profile(session: Db, user: User, changes: dict[str, object]) -> User:
     if "timezone" in changes:
         user.timezone = check_timezone(str(changes["timezone"]))
@@ -254,6 +266,7 @@ def update_profile(session: Db, user: User, changes: dict[str, object]) -> User:
     return user
 
 
+@unit_of_work
 def change_password(
     session: Db,
     passwords: Passwords,

@@ -26,6 +26,7 @@ from api.models.base import utcnow
 from api.services import Db
 from api.services.accounts import Clock
 from api.services.errors import Conflict, Forbidden, Invalid, NotFound
+from api.services.transaction import unit_of_work
 
 INVITATION_DAYS = 7
 NO_INVITATION = "This invitation code is not valid: it may be mistyped, used or expired."
@@ -40,6 +41,7 @@ def _code_hash(code: str) -> str:
 # --- invitations and links -----------------------------------------------------------------
 
 
+@unit_of_work
 def create_invitation(
     session: Db, therapist: User, *, clock: Clock = utcnow, days: int = INVITATION_DAYS
 ) -> tuple[Invitation, str]:
@@ -57,6 +59,7 @@ def create_invitation(
     return invitation, code
 
 
+@unit_of_work
 def accept_invitation(
     session: Db,
     client: User,
@@ -130,6 +133,7 @@ def client_link(session: Db, client: User, therapist_id: uuid.UUID) -> CareLink:
     return link
 
 
+@unit_of_work
 def update_link(session: Db, link: CareLink, changes: dict[str, Any]) -> CareLink:
     for key in ("share_mood", "share_notes", "share_history"):
         if key in changes:
@@ -138,6 +142,7 @@ def update_link(session: Db, link: CareLink, changes: dict[str, Any]) -> CareLin
     return link
 
 
+@unit_of_work
 def revoke_link(session: Db, link: CareLink, *, today: date, clock: Clock = utcnow) -> None:
     """Access ends now; the therapist's prescriptions for this client end today (kept as
     history)."""
@@ -268,6 +273,7 @@ def check_length(exercise: Exercise, length_minutes: int | None) -> None:
         )
 
 
+@unit_of_work
 def create_prescription(
     session: Db, link: CareLink, data: dict[str, Any], *, clock: Clock = utcnow
 ) -> Prescription:
@@ -293,14 +299,17 @@ def create_prescription(
     return prescription
 
 
-def prescriptions_for(session: Db, link: CareLink) -> Select[tuple[Prescription]]:
-    return (
-        select(Prescription)
-        .where(
-            Prescription.therapist_id == link.therapist_id,
-            Prescription.client_id == link.client_id,
+def prescriptions_of_link(session: Db, link: CareLink) -> list[Prescription]:
+    """What the link's therapist prescribed its client, newest first, ended ones too."""
+    return list(
+        session.scalars(
+            select(Prescription)
+            .where(
+                Prescription.therapist_id == link.therapist_id,
+                Prescription.client_id == link.client_id,
+            )
+            .order_by(Prescription.start_date.desc(), Prescription.created_at.desc())
         )
-        .order_by(Prescription.start_date.desc(), Prescription.created_at.desc())
     )
 
 
@@ -321,6 +330,7 @@ def therapist_prescription(
     return prescription, link
 
 
+@unit_of_work
 def update_prescription(
     session: Db, prescription: Prescription, changes: dict[str, Any], *, clock: Clock = utcnow
 ) -> Prescription:
@@ -340,6 +350,7 @@ def update_prescription(
     return prescription
 
 
+@unit_of_work
 def end_prescription(
     session: Db, prescription: Prescription, *, today: date, clock: Clock = utcnow
 ) -> None:

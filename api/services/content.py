@@ -17,6 +17,7 @@ from api.models import Exercise, ExerciseVersion, Recording, Rendition, Variant,
 from api.models.base import utcnow
 from api.services import Db
 from api.services.errors import Conflict, NotFound, Rejected, Unsupported
+from api.services.transaction import unit_of_work
 from api.storage.base import Storage
 from audio_scripts import Checked, Say, Script, ScriptError, ScriptInvalid, check_script
 from audio_scripts.pcm import DecodeError
@@ -70,6 +71,7 @@ def sha256_text(text: str) -> str:
 # --- editing ------------------------------------------------------------------------------
 
 
+@unit_of_work
 def create_version(session: Db, source: str, *, author_id: uuid.UUID | None) -> ExerciseVersion:
     """Store `source` as the next draft version of its exercise (made on first upload).
     Recordings of the previous version carry over for say segments that still exist."""
@@ -166,6 +168,7 @@ def latest_version(session: Db, exercise: Exercise) -> ExerciseVersion | None:
     )
 
 
+@unit_of_work
 def add_recording(
     session: Db,
     storage: Storage,
@@ -223,6 +226,7 @@ def recording_suffix(filename: str | None) -> str:
     return f".{suffix}" if suffix else ".audio"
 
 
+@unit_of_work(keep_loaded=True)
 def publish(session: Db, version: ExerciseVersion) -> ExerciseVersion:
     """Make a rendered version the one the catalog serves, in one transaction."""
     if version.status == VersionStatus.PUBLISHED:

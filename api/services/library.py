@@ -87,5 +87,4 @@ def sync_file(
         finish_job(session, job_id)
         action = SyncAction.RENDERED
     content.publish(session, session.get(ExerciseVersion, version.id) or version)
-    session.commit()
     return SyncOutcome(path, action, slug, number)

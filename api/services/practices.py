@@ -30,6 +30,7 @@ from api.models.base import utcnow
 from api.services import Db
 from api.services.errors import Gone, NotFound, Rejected, TooLarge
 from api.services.stats import practice_day
+from api.services.transaction import unit_of_work
 
 Clock = Callable[[], datetime]
 
@@ -108,6 +109,7 @@ def callers_prescriptions(session: Db, user_id: uuid.UUID, ids: set[uuid.UUID]) 
     return set(session.scalars(mine)) if ids else set()
 
 
+@unit_of_work
 def record_practices(
     session: Db,
     user: User,
@@ -169,6 +171,7 @@ def record_practices(
     return outcomes
 
 
+@unit_of_work
 def record_practice(
     session: Db, user: User, item: PracticeInput, *, clock: Clock = utcnow
 ) -> tuple[Practice, bool]:
@@ -304,6 +307,7 @@ def find_practice(session: Db, user_id: uuid.UUID, practice_id: uuid.UUID) -> Pr
     return practice
 
 
+@unit_of_work
 def delete_practice(
     session: Db, user_id: uuid.UUID, practice_id: uuid.UUID, *, clock: Clock = utcnow
 ) -> None:

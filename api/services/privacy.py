@@ -13,6 +13,7 @@ from api.services.accounts import Clock, Passwords
 from api.services.care import log_access, revoke_link
 from api.services.errors import Invalid
 from api.services.stats import today_for
+from api.services.transaction import unit_of_work
 
 EXPORT_FORMAT = 1
 
@@ -38,6 +39,7 @@ class AccountExport:
         return None
 
 
+@unit_of_work(keep_loaded=True)
 def export_account(session: Db, user: User, *, clock: Clock = utcnow) -> AccountExport:
     """Everything stored about `user`: the account, practices, links (either side),
     prescriptions (received or written), the access log, and invitations they made.
@@ -79,6 +81,7 @@ def export_account(session: Db, user: User, *, clock: Clock = utcnow) -> Account
     return export
 
 
+@unit_of_work
 def erase_account(
     session: Db, passwords: Passwords, user: User, password: str, *, clock: Clock = utcnow
 ) -> None:

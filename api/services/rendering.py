@@ -33,6 +33,7 @@ from api.services.render_store import (
     fetch_recordings,
     upload_renditions,
 )
+from api.services.transaction import unit_of_work
 from api.storage.base import Storage, StorageUnavailable
 from audio_scripts.encode import FORMATS, parse_bitrate, plan_formats
 from audio_scripts.settings import DEFAULT_VOICE, AudioSettings
@@ -108,6 +109,7 @@ def _items(value: str | list[str] | tuple[str, ...]) -> list[str]:
 # --- starting ------------------------------------------------------------------------------
 
 
+@unit_of_work
 def start_render(session: Db, version: ExerciseVersion, *, requested_by: uuid.UUID | None) -> Job:
     """Mark `version` rendering and queue a render job for it; the caller commits, then
     submits the job to the runner.

@@ -1,0 +1,112 @@
+"""What a therapist reads of their clients. Each read is one unit of work: it finds the link
+(404 for anyone who did not choose this therapist), reads what the link lets them see, and
+writes the read to the client's access log in the same transaction, so a read that answers
+is always logged. The answers are dumped from what was read (`keep_loaded`)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from api.models import CareLink, Practice, Prescription, User
+from api.models.base import utcnow
+from api.services import Db, adherence, care, practice_pages
+from api.services.accounts import Clock
+from api.services.transaction import unit_of_work
+
+
+@dataclass(frozen=True)
+class ClientOverview:
+    """A linked client at a glance: the link, their last practice the therapist may see,
+    and expected and done over the client's last 7 days."""
+
+    link: CareLink
+    last_practice_at: datetime | None
+    adherence_7d: dict[str, int]
+
+
+@dataclass(frozen=True)
+class ClientPracticePage:
+    """A page of a client's practices, each with the link that says what may be seen of it."""
+
+    items: list[tuple[Practice, CareLink]]
+    next_cursor: str | None
+
+
+def _overviews(session: Db, links: list[CareLink], clock: Clock) -> list[ClientOverview]:
+    """The same few queries for one client or a page of them."""
+    last = care.last_practice_at(session, links)
+    weeks = adherence.recent_adherence(session, links, days=7, clock=clock)
+    return [ClientOverview(link, last.get(link.client_id), weeks[link.client_id]) for link in links]
+
+
+@unit_of_work(keep_loaded=True)
+def clients_overview(
+    session: Db, therapist: User, links: list[CareLink], *, clock: Clock = utcnow
+) -> list[ClientOverview]:
+    """These linked clients of the therapist (a page of `care.links_of_therapist`)."""
+    overviews = _overviews(session, links, clock)
+    care.log_access(session, therapist, [link.client_id for link in links], "summary", clock=clock)
+    return overviews
+
+
+@unit_of_work(keep_loaded=True)
+def client_overview(
+    session: Db, therapist: User, client_id: uuid.UUID, *, clock: Clock = utcnow
+) -> ClientOverview:
+    link = care.therapist_link(session, therapist, client_id)
+    [overview] = _overviews(session, [link], clock)
+    care.log_access(session, therapist, [client_id], "summary", clock=clock)
+    return overview
+
+
+@unit_of_work(keep_loaded=True)
+def client_practices(
+    session: Db,
+    therapist: User,
+    client_id: uuid.UUID,
+    *,
+    limit: int,
+    cursor: str | None = None,
+    exercise: str | None = None,
+    first_day: date | None = None,
+    last_day: date | None = None,
+    clock: Clock = utcnow,
+) -> ClientPracticePage:
+    """Newest first, from the link's window on (`care.visible_from`)."""
+    link = care.therapist_link(session, therapist, client_id)
+    page = practice_pages.list_practices(
+        session,
+        client_id,
+        limit=limit,
+        cursor=cursor,
+        exercise=exercise,
+        first_day=first_day,
+        last_day=last_day,
+        started_from=care.visible_from(link),
+    )
+    care.log_access(session, therapist, [client_id], "practices", clock=clock)
+    return ClientPracticePage([(practice, link) for practice in page.items], page.next_cursor)
+
+
+@unit_of_work(keep_loaded=True)
+def client_adherence(
+    session: Db, therapist: User, client_id: uuid.UUID, *, weeks: int, clock: Clock = utcnow
+) -> dict[str, Any]:
+    link = care.therapist_link(session, therapist, client_id)
+    table = adherence.adherence_table(session, link, weeks=weeks, clock=clock)
+    care.log_access(session, therapist, [client_id], "adherence", clock=clock)
+    return table
+
+
+@unit_of_work(keep_loaded=True)
+def client_prescriptions(
+    session: Db, therapist: User, client_id: uuid.UUID, *, clock: Clock = utcnow
+) -> list[Prescription]:
+    """What this therapist prescribed the client, newest first, ended ones too."""
+    link = care.therapist_link(session, therapist, client_id)
+    rows = care.prescriptions_of_link(session, link)
+    care.log_access(session, therapist, [client_id], "prescriptions", clock=clock)
+    return rows
