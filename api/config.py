@@ -25,6 +25,8 @@ class Config:
     """Production and `make run` settings. Each attribute can be overridden by a mapping
     passed to `create_app(config=...)`."""
 
+    # One setting a line, each with its reason beside it: a long list, on purpose, so that
+    # every setting is declared in this one place and read once (docs/architecture.md).
     def __init__(self) -> None:
         load_dotenv(PROJECT_ROOT / ".env", override=False)
         self.INSTANCE_DIR = INSTANCE_DIR

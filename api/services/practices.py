@@ -126,15 +126,7 @@ def record_practices(
             "Split the queue into batches."
         )
     now = clock()
-    outcomes: list[Outcome] = []
-    wanted: list[tuple[Outcome, PracticeInput, str]] = []
-    for item in items:
-        if isinstance(item, Malformed):
-            outcomes.append(Outcome(item.id, "invalid", item.errors))
-        else:
-            outcome = Outcome(str(item.id), "created", practice_id=item.id)
-            outcomes.append(outcome)
-            wanted.append((outcome, item, item.body_sha256()))
+    outcomes, wanted = _triage(items)
     if not wanted:
         return outcomes
 
@@ -159,14 +151,13 @@ def record_practices(
         first_in_batch[item.id] = digest
         rows[item.id] = _row(user, item, digest, exercises[item.exercise], zone, now)
 
-    created = _insert_new(session, rows)
-    raced = set(rows) - created
+    raced = set(rows) - _insert_new(session, rows)
     if raced:
         # Another request stored some of these between our select and our insert.
-        known = _stored_hashes(session, user.id, raced)
-    for outcome, item, digest in wanted:
-        if outcome.status == "created" and item.id in raced:
-            _classify_replay(outcome, digest, *known[item.id])
+        stored = _stored_hashes(session, user.id, raced)
+        for outcome, item, digest in wanted:
+            if outcome.status == "created" and item.id in raced:
+                _classify_replay(outcome, digest, *stored[item.id])
     session.flush()
     return outcomes
 
@@ -197,6 +188,23 @@ CONFLICT_MESSAGE = (
     "A practice with this id was already recorded with different details; "
     "a changed practice needs a new id."
 )
+
+
+def _triage(
+    items: Sequence[PracticeInput | Malformed],
+) -> tuple[list[Outcome], list[tuple[Outcome, PracticeInput, str]]]:
+    """An outcome per item, in order: malformed ones invalid already, the others "created"
+    until found otherwise, listed in `wanted` with their body's digest."""
+    outcomes: list[Outcome] = []
+    wanted: list[tuple[Outcome, PracticeInput, str]] = []
+    for item in items:
+        if isinstance(item, Malformed):
+            outcomes.append(Outcome(item.id, "invalid", item.errors))
+        else:
+            outcome = Outcome(str(item.id), "created", practice_id=item.id)
+            outcomes.append(outcome)
+            wanted.append((outcome, item, item.body_sha256()))
+    return outcomes, wanted
 
 
 def _classify_replay(outcome: Outcome, digest: str, stored_digest: str, deleted: bool) -> None:

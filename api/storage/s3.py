@@ -59,6 +59,17 @@ _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 
 
+def _check_arguments(bucket: str, presign_seconds: int) -> None:
+    if not _BUCKET.match(bucket):
+        raise ValueError(
+            f"invalid bucket name {bucket!r}: 3 to 63 lowercase letters, digits, dots or hyphens"
+        )
+    if not 2 <= presign_seconds <= MAX_PRESIGN_SECONDS:
+        raise ValueError(
+            f"presign_seconds must be between 2 and {MAX_PRESIGN_SECONDS}, got {presign_seconds}"
+        )
+
+
 class S3Storage:
     def __init__(
         self,
@@ -72,16 +83,7 @@ class S3Storage:
         presign_seconds: int = 3600,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        if not _BUCKET.match(bucket):
-            raise ValueError(
-                f"invalid bucket name {bucket!r}: 3 to 63 lowercase letters, digits, dots "
-                "or hyphens"
-            )
-        if not 2 <= presign_seconds <= MAX_PRESIGN_SECONDS:
-            raise ValueError(
-                f"presign_seconds must be between 2 and {MAX_PRESIGN_SECONDS}, "
-                f"got {presign_seconds}"
-            )
+        _check_arguments(bucket, presign_seconds)
         self.bucket = bucket
         self.prefix = prefix.strip("/")
         self.endpoint_url = endpoint_url
@@ -97,6 +99,15 @@ class S3Storage:
         )
         self.region = session.region_name or "us-east-1"
         self._credentials = session.get_credentials()
+        self._make_clients(session, endpoint_url)
+        self._transfer = TransferConfig(
+            multipart_threshold=8 * 1024 * 1024,
+            multipart_chunksize=8 * 1024 * 1024,
+            max_concurrency=4,
+            preferred_transfer_client="classic",
+        )
+
+    def _make_clients(self, session: boto3.session.Session, endpoint_url: str | None) -> None:
         config = Config(
             region_name=self.region,
             signature_version="s3v4",
@@ -116,12 +127,6 @@ class S3Storage:
         # signature is added by `sigv4.presign_get` with a signing time of our choosing.
         self._url_client: S3Client = session.client(
             "s3", endpoint_url=endpoint_url, config=config.merge(Config(signature_version=UNSIGNED))
-        )
-        self._transfer = TransferConfig(
-            multipart_threshold=8 * 1024 * 1024,
-            multipart_chunksize=8 * 1024 * 1024,
-            max_concurrency=4,
-            preferred_transfer_client="classic",
         )
 
     def __repr__(self) -> str:
