@@ -95,17 +95,24 @@ def create_user(
     check_timezone(timezone)
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise Conflict(f"An account with the email {email} already exists; sign in instead.")
-    user = User(
+    user = _new_user(email, passwords.hash(password), role, display_name, timezone)
+    session.add(user)
+    session.flush()  # a racing twin fails here with IntegrityError -> 409
+    return user
+
+
+def _new_user(
+    email: str, password_hash: str, role: Role, display_name: str | None, timezone: str
+) -> User:
+    """A new account; its day starts at 03:00 until the person says otherwise."""
+    return User(
         email=email,
-        password_hash=passwords.hash(password),
+        password_hash=password_hash,
         role=role,
         display_name=display_name,
         timezone=timezone,
         day_starts_at=time(3, 0),
     )
-    session.add(user)
-    session.flush()  # a racing twin fails here with IntegrityError -> 409
-    return user
 
 
 REGISTERED = (
@@ -131,14 +138,7 @@ def register_client(
     check_timezone(timezone)
     password_hash = passwords.hash(password)
     if session.scalar(select(User.id).where(User.email == email)) is None:
-        user = User(
-            email=email,
-            password_hash=password_hash,
-            role=Role.CLIENT,
-            display_name=display_name,
-            timezone=timezone,
-            day_starts_at=time(3, 0),
-        )
+        user = _new_user(email, password_hash, Role.CLIENT, display_name, timezone)
         try:
             with session.begin_nested():
                 session.add(user)
