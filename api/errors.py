@@ -120,6 +120,7 @@ STATUS_OF_KIND: dict[type[ServiceError], int] = {
     domain.Gone: 410,
     domain.TooLarge: 413,
     domain.Unsupported: 415,
+    domain.Unavailable: 503,
     ServiceError: 400,
 }
 

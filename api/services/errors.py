@@ -53,3 +53,8 @@ class TooLarge(ServiceError):
 
 class Unsupported(ServiceError):
     """Something of a kind the service cannot use (a file that is not audio)."""
+
+
+class Unavailable(ServiceError):
+    """Something the operation needs cannot be reached or is not set up (a job queue that is
+    down, push without keys); asking again later may succeed."""

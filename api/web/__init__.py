@@ -90,7 +90,9 @@ class WebApp:
             if name.startswith("app/")
         }
         precache = ["/", "/manifest.webmanifest"] + [
-            f"{self.base}/{name}" for name in self.assets if not name.startswith("icons/maskable")
+            f"{self.base}/{name}"
+            for name in self.assets
+            if not name.startswith(("icons/maskable", "staff/"))  # staff screens: not on phones
         ]
         values = {
             "%APP%": self.base,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
 
 from api.models import Role
 from tests.e2e.conftest import (
@@ -148,6 +149,13 @@ def tab_to(page, name: str, limit: int = 60) -> None:
     raise AssertionError(f"could not reach {name!r} with Tab")
 
 
+def arrive(page) -> None:
+    """Wait until a navigation has finished: the router moves focus to the view when the new
+    screen is in place, so Tab pressed before that would start again from the top (a Tab sent
+    in between once landed on the old screen's links)."""
+    expect(page.locator("#view")).to_be_focused()
+
+
 def test_scenario_one_with_the_keyboard_alone(phone, app):
     page = phone.open()
     page.get_by_role("heading", name="Sign up").wait_for()
@@ -157,12 +165,15 @@ def test_scenario_one_with_the_keyboard_alone(phone, app):
     page.keyboard.type(PASSWORD)
     tab_to(page, "Sign up")
     page.keyboard.press("Enter")
+    arrive(page)
     page.get_by_role("heading", name="Hello").wait_for()
     tab_to(page, "Library")
     page.keyboard.press("Enter")
+    arrive(page)
     page.get_by_role("link", name="A calm breath").wait_for()
     tab_to(page, "A calm breath")
     page.keyboard.press("Enter")
+    arrive(page)
     page.get_by_role("button", name="Play", disabled=False).wait_for()  # wired
     tab_to(page, "0")  # into the mood scale; arrows choose
     for _ in range(3):
@@ -182,6 +193,8 @@ def test_scenario_one_with_the_keyboard_alone(phone, app):
     page.get_by_role("heading", name="Saved").wait_for()
     tab_to(page, "Done")
     page.keyboard.press("Enter")
+    arrive(page)
     tab_to(page, "Progress")
     page.keyboard.press("Enter")
+    arrive(page)
     page.get_by_text("feeling 3 before, 6 after").wait_for()

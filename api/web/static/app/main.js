@@ -16,7 +16,14 @@ const screens = {
   therapists: () => import("./views/therapists.js").then((m) => m.therapists),
   account: () => import("./views/account.js").then((m) => m.account),
   support: () => import("./views/support.js").then((m) => m.support),
-  staff: () => import("./views/support.js").then((m) => m.staff),
+};
+// Therapists, editors and admins: each role's module in staff/ (loaded only for that role, and
+// never precached on a client's phone) exports `home` (a screen name), `tabs` ([{screen,
+// label}], the navigation) and `screens` (name → loader, as above).
+const STAFF = {
+  therapist: () => import("./staff/therapist.js"),
+  editor: () => import("./staff/editor.js"),
+  admin: () => import("./staff/admin.js"),
 };
 const PUBLIC = new Set(["welcome", "signin", "support"]);
 // Screens without typing on them may be drawn again when the service worker has fresher data.
@@ -73,11 +80,13 @@ async function route() {
   const mine = ++turn;
   const [path, search = ""] = location.hash.replace(/^#\/?/, "").split("?");
   const [name = "", ...params] = path.split("/").map(decodeURIComponent);
-  let screen = name || (app.user ? "today" : "welcome");
+  const role = staffRole();
+  const own = role ? await STAFF[role]() : null;
+  const home = own ? own.home : "today";
+  let screen = name || (app.user ? home : "welcome");
   if (!app.user && !PUBLIC.has(screen)) screen = "welcome";
-  else if (app.user && (screen === "welcome" || screen === "signin")) screen = "today";
-  if (app.user && app.user.role !== "client" && !PUBLIC.has(screen)) screen = "staff";
-  const load = screens[screen];
+  else if (app.user && (screen === "welcome" || screen === "signin")) screen = home;
+  const load = own && !PUBLIC.has(screen) ? own.screens[screen] : screens[screen];
   if (app.leave) {
     await app.leave();
     app.leave = null;
@@ -88,8 +97,7 @@ async function route() {
   main.replaceChildren();
   app.screen = screen;
   app.leave = (await render(main, params, context, new URLSearchParams(search))) || null;
-  const tabs = document.getElementById("tabs");
-  tabs.hidden = !app.user || app.user.role !== "client";
+  const tabs = navigation(own);
   const tab = { play: "library" }[screen] || screen;
   for (const link of tabs.querySelectorAll("a")) {
     if (link.dataset.tab === tab) link.setAttribute("aria-current", "page");
@@ -103,6 +111,28 @@ async function route() {
   }
   first = false;
   applyUpdate();
+}
+
+function staffRole() {
+  const role = app.user?.role;
+  return role && role in STAFF ? role : null;
+}
+
+// The client's tabs are in the page; a staff role's are drawn from its module.
+function navigation(own) {
+  const client = document.getElementById("tabs");
+  const staff = document.getElementById("staff-tabs");
+  document.body.dataset.role = app.user ? app.user.role : "";
+  client.hidden = !app.user || Boolean(own);
+  staff.hidden = !own;
+  if (!own) return client;
+  if (staff.dataset.for !== app.user.role) {
+    staff.dataset.for = app.user.role;
+    staff.replaceChildren(
+      ...own.tabs.map(({ screen, label }) => h("a", { href: `#/${screen}`, "data-tab": screen }, label)),
+    );
+  }
+  return staff;
 }
 
 function notFound(main) {

@@ -1,8 +1,8 @@
 // "Need help now?": the crisis contacts this service lists (kept for offline use by the
-// service worker), and the plain statement that nobody is watching. Also the page for staff.
+// service worker), and the plain statement that nobody is watching.
 
 import * as api from "../api.js";
-import { byAction, byField, byRole, clone, fill } from "../ui.js";
+import { byField, byRole, clone, fill } from "../ui.js";
 
 export async function support(main) {
   const view = clone("t-support");
@@ -31,11 +31,4 @@ function contact(entry) {
     link.setAttribute("aria-label", field === "url" ? `${verb} ${entry.name}` : `${verb} ${entry.name} on ${entry[field]}`);
   }
   return card;
-}
-
-export function staff(main, _params, context) {
-  const view = clone("t-staff");
-  byRole(view, "greeting").textContent = `Hello${context.user.display_name ? `, ${context.user.display_name}` : ""}`;
-  byAction(view, "signout").addEventListener("click", () => api.signOut());
-  main.append(view);
 }
