@@ -105,10 +105,7 @@ def run_render(args: argparse.Namespace) -> int:
     """Render FILE at the given lengths into --out; 1 with line-numbered errors when it cannot."""
     from tqdm import tqdm
 
-    from audio_scripts.parse import parse
-    from audio_scripts.render import RenderError, render_script
-    from audio_scripts.settings import AudioSettings
-    from audio_scripts.voices import narrator_for
+    from audio_scripts.render import RenderError
 
     name = args.file
     try:
@@ -122,20 +119,8 @@ def run_render(args: argparse.Namespace) -> int:
     def progress(fraction: float) -> None:
         bar.update(max(0.0, fraction - bar.n))
 
-    settings = AudioSettings.from_environ()  # the one place audio_scripts reads the environment
     try:
-        script = parse(source)
-        result = render_script(
-            script,
-            args.out,
-            lengths=args.length or None,
-            formats=args.format.split(","),
-            bitrates=_bitrates(args.bitrate),
-            recordings=_recordings_beside(Path(name), script),
-            narrator=narrator_for(script.voice, settings),
-            progress=progress,
-            sounds_dir=settings.sounds_dir,
-        )
+        result = _render_file(args, source, progress)
     except ScriptInvalid as exc:
         bar.close()
         for error in exc.errors:
@@ -154,6 +139,29 @@ def run_render(args: argparse.Namespace) -> int:
     bar.close()
     _print_result(result)
     return EXIT_OK
+
+
+def _render_file(
+    args: argparse.Namespace, source: str, progress: Callable[[float], None]
+) -> RenderResult:
+    from audio_scripts.parse import parse
+    from audio_scripts.render import render_script
+    from audio_scripts.settings import AudioSettings
+    from audio_scripts.voices import narrator_for
+
+    settings = AudioSettings.from_environ()  # the one place audio_scripts reads the environment
+    script = parse(source)
+    return render_script(
+        script,
+        args.out,
+        lengths=args.length or None,
+        formats=args.format.split(","),
+        bitrates=_bitrates(args.bitrate),
+        recordings=_recordings_beside(Path(args.file), script),
+        narrator=narrator_for(script.voice, settings),
+        progress=progress,
+        sounds_dir=settings.sounds_dir,
+    )
 
 
 def add_render_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

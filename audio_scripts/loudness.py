@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .pcm import MIX_RATE, ffmpeg_exe, smooth_gain
-from .stream import Stream, of_array, rechunk, scaled
+from .stream import Stream, rechunk, scaled
 
 TARGET_LUFS = -16.0
 # The PCM ceiling sits below the −1 dBTP promise: lossy encoders overshoot by 1–2 dB at their
@@ -143,7 +143,8 @@ class Limiter:
 
     `run` limits a stream of blocks of any sizes: it works in fixed chunks, each seen with the
     already limited samples before it and the unlimited ones after it, and so gives exactly the
-    samples `limit_true_peak` gives on the whole buffer. `touched` counts the samples changed.
+    samples as the whole-buffer reference in tests/unit/audio_scripts/reference.py. `touched`
+    counts the samples changed.
     """
 
     def __init__(self, ceiling_dbtp: float = PCM_CEILING_DBTP, *, sample_rate: int = MIX_RATE):
@@ -167,26 +168,6 @@ class Limiter:
                     self.touched += int(np.count_nonzero(gain < 1.0))
             behind = np.concatenate([behind, chunk])[-self.context :]
             yield chunk
-
-
-def limit_true_peak(
-    pcm: np.ndarray, ceiling_dbtp: float = PCM_CEILING_DBTP, *, sample_rate: int = MIX_RATE
-) -> int:
-    """`Limiter` on one whole buffer, in place; returns how many samples were touched. Each
-    chunk sees the samples before it as already limited and those after it as they came."""
-    limiter = Limiter(ceiling_dbtp, sample_rate=sample_rate)
-    context = limiter.context
-    for start in range(0, pcm.size, _CHUNK):
-        end = min(pcm.size, start + _CHUNK)
-        if float(np.max(np.abs(pcm[start:end]))) < limiter.suspicious:
-            continue
-        lo, hi = max(0, start - context), min(pcm.size, end + context)
-        window = pcm[lo:hi].copy()
-        gain = _limit_gain(window, start - lo, end - lo, limiter.ceiling, limiter.width)
-        if gain is not None:
-            pcm[start:end] *= gain
-            limiter.touched += int(np.count_nonzero(gain < 1.0))
-    return limiter.touched
 
 
 def limited(
@@ -248,25 +229,6 @@ def normalised(
         gains.append(step)
     limited_ms = limiters[-1].touched * 1000 // sample_rate
     return Normalisation(measured, sum(gains), limited_ms, after), stream
-
-
-def normalise(
-    pcm: np.ndarray,
-    *,
-    sample_rate: int = MIX_RATE,
-    target_lufs: float = TARGET_LUFS,
-    ceiling_dbtp: float = PCM_CEILING_DBTP,
-) -> Normalisation:
-    """`normalised` on mono float32 PCM, in place."""
-    result, stream = normalised(
-        of_array(pcm), sample_rate=sample_rate, target_lufs=target_lufs, ceiling_dbtp=ceiling_dbtp
-    )
-    at = 0
-    # safe in place: the limiter has read (and copied) every input sample it writes over
-    for block in stream.blocks():
-        pcm[at : at + block.size] = block
-        at += block.size
-    return result
 
 
 class PeakMeter:

@@ -183,43 +183,59 @@ def render_script(
     background = _background_path(script, sounds_dir)
     narrator = narrator or narrator_for(script.voice)
     before = narrator.stats.copy()
-    out_dir = Path(out_dir)
     report(0.0)
 
     with tempfile.TemporaryDirectory(prefix="interlude-render-") as tmp:
         workdir = Path(tmp)
-        narration_share = 0.15
         clips, cue_clips = _narration(
-            script, narrator, recordings or {}, workdir, lambda f: report(narration_share * f)
+            script, narrator, recordings or {}, workdir, lambda f: report(NARRATION_SHARE * f)
         )
+        narrator.release()  # the mix and the encoders never need the model
         speech_ms = {segment_id: clip.ms for segment_id, clip in clips.items()}
         timelines = [build_timeline(script, minutes, speech_ms) for minutes in wanted]
-
-        total_ms = sum(t.duration_ms for t in timelines)
-        done_ms = 0
-        staged: list[tuple[VariantResult, list[Path]]] = []
-        for timeline in timelines:
-            share = (1 - narration_share) * timeline.duration_ms / total_ms
-            start = narration_share + (1 - narration_share) * done_ms / total_ms
-
-            def step(fraction: float, start: float = start, share: float = share) -> None:
-                report(min(1.0, start + share * fraction))
-
+        staged = []
+        for timeline, step in zip(timelines, _length_progress(timelines, report), strict=True):
             staged.append(
                 _render_variant(
                     script, timeline, clips, cue_clips, background, workdir, formats, bitrates, step
                 )
             )
-            done_ms += timeline.duration_ms
-
-        out_dir.mkdir(parents=True, exist_ok=True)
-        variants = []
-        for variant, files in staged:
-            for path in files:
-                shutil.move(path, out_dir / path.name)
-            variants.append(_relocated(variant, out_dir))
+        variants = _move_into(staged, Path(out_dir))
     report(1.0)
     return RenderResult(script.slug, variants, narrator.stats.since(before))
+
+
+NARRATION_SHARE = 0.15  # of the progress bar; the lengths share the rest by their duration
+
+
+def _length_progress(timelines: Sequence[Timeline], report: Progress) -> list[Progress]:
+    """One progress callback per length, each mapping its own 0–1 onto its share of the bar."""
+    total_ms = sum(t.duration_ms for t in timelines)
+    steps: list[Progress] = []
+    done_ms = 0
+    for timeline in timelines:
+        share = (1 - NARRATION_SHARE) * timeline.duration_ms / total_ms
+        start = NARRATION_SHARE + (1 - NARRATION_SHARE) * done_ms / total_ms
+
+        def step(fraction: float, start: float = start, share: float = share) -> None:
+            report(min(1.0, start + share * fraction))
+
+        steps.append(step)
+        done_ms += timeline.duration_ms
+    return steps
+
+
+def _move_into(
+    staged: Sequence[tuple[VariantResult, list[Path]]], out_dir: Path
+) -> list[VariantResult]:
+    """Every length's files moved from the work folder into `out_dir`, once all succeeded."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    variants = []
+    for variant, files in staged:
+        for path in files:
+            shutil.move(path, out_dir / path.name)
+        variants.append(_relocated(variant, out_dir))
+    return variants
 
 
 def _render_variant(

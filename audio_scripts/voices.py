@@ -13,6 +13,9 @@ whole) is cached too, so an unchanged script reads one file per say segment. doc
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import gc
 import hashlib
 import json
 import threading
@@ -214,16 +217,32 @@ class PiperNarrator:
         return Clip(path, samples.size)
 
     def sentence(self, sentence: str) -> np.ndarray:
-        """One sentence, trimmed and not levelled: from the cache, else synthesised and cached."""
+        """One sentence, trimmed and not levelled: from the cache, else synthesised and cached.
+
+        Misses synthesise one at a time (the model is loaded once, under the lock), and the
+        cache is looked at again once the lock is held: a thread that waited while another
+        synthesised the same sentence reads that one instead of making it a second time."""
         path = self.sentence_path(sentence)
-        try:
-            samples = read_wav(path)
-        except (OSError, EOFError, wave.Error):
+        samples = _read_entry(path)
+        if samples is None:
             with self._lock:
-                self._store(path, self._synthesise(sentence))
-            return read_wav(path)  # as the cache holds it, so a hit and a miss join the same
+                if _read_entry(path) is None:
+                    self._store(path, self._synthesise(sentence))
+                    return read_wav(path)  # as the cache holds it: a hit and a miss join alike
+            samples = read_wav(path)
         self.stats.cached += 1
         return samples
+
+    def release(self) -> None:
+        """Let the model go until it is needed again. A render calls this when its narration is
+        done: Piper's model and onnxruntime's memory hold some 300 MB that the mix and the
+        encoders never use (docs/audio.md, "What streaming costs and saves")."""
+        with self._lock:
+            if self._piper is None:
+                return
+            self._piper = None
+        gc.collect()
+        _return_freed_memory()
 
     def _store(self, path: Path, samples: np.ndarray) -> None:
         """The one writer of cache files: complete or absent, never half written."""
@@ -256,6 +275,20 @@ class PiperNarrator:
         self.stats.synthesis_seconds += time.perf_counter() - started
         self.stats.audio_seconds += samples.size / MIX_RATE
         return samples
+
+
+def _read_entry(path: Path) -> np.ndarray | None:
+    try:
+        return read_wav(path)
+    except (OSError, EOFError, wave.Error):
+        return None
+
+
+def _return_freed_memory() -> None:
+    """Hand the heap's free pages back to the system (glibc keeps them otherwise, so the
+    process would still count the released model); nothing elsewhere."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def join_sentences(sentences: list[np.ndarray]) -> np.ndarray:

@@ -11,9 +11,11 @@ import pytest
 
 from audio_scripts import RenderResult, parse, render_script
 from audio_scripts.conform import conform
-from audio_scripts.loudness import measure, normalise
+from audio_scripts.loudness import measure
 from audio_scripts.pcm import MIX_RATE
 from audio_scripts.voices import PiperNarrator
+
+from .reference import normalise
 
 FORMATS = ("aac", "opus", "mp3")
 LOW_BITRATES = {"aac": "32k", "opus": "16k", "mp3": "32k"}

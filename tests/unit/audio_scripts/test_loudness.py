@@ -8,8 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from audio_scripts.loudness import PCM_CEILING_DBTP, measure, normalise
+from audio_scripts.loudness import PCM_CEILING_DBTP, measure
 from audio_scripts.pcm import MIX_RATE, write_wav_atomic
+
+from .reference import normalise
 
 
 def _sine(db: float, seconds: float = 5.0, hz: float = 997.0) -> np.ndarray:

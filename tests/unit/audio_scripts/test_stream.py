@@ -12,11 +12,13 @@ import numpy as np
 import pytest
 
 from audio_scripts import build_timeline, parse
-from audio_scripts.loudness import Limiter, PeakMeter, limit_true_peak, normalise, normalised
+from audio_scripts.loudness import Limiter, PeakMeter, normalised
 from audio_scripts.mixing import AMBIENCE_LOOP_SECONDS, AMBIENCE_RMS_DB, _Ambience, mix_stream
 from audio_scripts.pcm import MIX_RATE, decode, fade, write_wav_atomic
 from audio_scripts.stream import of_array, rechunk
 from audio_scripts.voices import Clip
+
+from .reference import limit_true_peak, normalise
 
 SCRIPT = """\
 slug: stream-test
