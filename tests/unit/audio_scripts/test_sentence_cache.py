@@ -3,6 +3,7 @@ the joins keep Piper's own pause between sentences, without clicks."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -151,3 +152,26 @@ def test_no_text_is_an_empty_clip_without_synthesis(narrator: PiperNarrator, tex
     before = narrator.stats.copy()
     assert narrator.speak(text).samples == 0
     assert narrator.stats.since(before).synthesised == 0
+
+
+def test_threads_missing_the_same_sentence_synthesise_it_once(tmp_path: Path) -> None:
+    narrator = PiperNarrator(cache_dir=tmp_path)
+    sentence = "Two renders may ask for this sentence at the same moment."
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda _: narrator.sentence(sentence), range(4)))
+    assert narrator.stats.synthesised == 1
+    assert narrator.stats.cached == 3
+    assert all(np.array_equal(result, results[0]) for result in results)
+
+
+def test_a_render_lets_the_model_go_once_its_narration_is_done(tmp_path: Path) -> None:
+    narrator = PiperNarrator(cache_dir=tmp_path / "cache")
+    script = parse(
+        "slug: brief\ntitle: Brief\nkind: mindfulness\nlengths: [1]\n"
+        "segments:\n  - say: Rest here for a moment.\n  - pause: {min: 5s}\n"
+    )
+    result = render_script(script, tmp_path / "out", narrator=narrator)
+    assert result.narration.synthesised == 1
+    assert not narrator.model_loaded  # released: the mix and the encoders never need it
+    narrator.speak("And one more sentence after the render.")  # loads again when needed
+    assert narrator.model_loaded
