@@ -110,3 +110,26 @@ class ChangePasswordSchema(Schema):
         required=True, load_only=True, validate=validate.Length(min=1, max=PASSWORD_MAX)
     )
     new_password = password_field(required=True)
+
+
+class StaffQuerySchema(Schema):
+    role = fields.Enum(
+        Role,
+        by_value=True,
+        validate=validate.OneOf([Role.THERAPIST, Role.EDITOR, Role.ADMIN]),
+        metadata={"description": "only accounts of this role"},
+    )
+    disabled = fields.Boolean(metadata={"description": "only disabled (true) or enabled (false)"})
+
+
+class StaffSchema(Schema):
+    """Dumps a staff `User`."""
+
+    id = fields.UUID(required=True)
+    email = fields.String(required=True)
+    display_name = fields.String(allow_none=True, required=True)
+    role = fields.Enum(Role, by_value=True, required=True)
+    created_at = fields.DateTime(required=True)
+    disabled_at = fields.DateTime(
+        allow_none=True, required=True, metadata={"description": "null while the account works"}
+    )
