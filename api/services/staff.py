@@ -44,9 +44,7 @@ def find_staff(session: Db, user_id: uuid.UUID) -> User:
 
 
 @unit_of_work
-def disable_account(
-    session: Db, admin: User, user_id: uuid.UUID, *, clock: Clock = utcnow
-) -> User:
+def disable_account(session: Db, admin: User, user_id: uuid.UUID, *, clock: Clock = utcnow) -> User:
     """Disable a staff account and end all its sessions. Disabling twice changes nothing.
     An admin cannot disable their own account, nor the last enabled admin."""
     user = find_staff(session, user_id)
