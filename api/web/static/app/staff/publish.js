@@ -62,7 +62,7 @@ async function draw(section, slug, number, listened, state) {
 
 function renderCard(detail, state, redraw) {
   const { slug, version: number } = { slug: detail.slug, version: detail.version };
-  const button = h("button", { type: "button", class: "primary" }, detail.status === "failed" ? "Render again" : `Render version ${number}`);
+  const button = h("button", { type: "button", class: "primary" }, ["failed", "rendered"].includes(detail.status) ? "Render again" : `Render version ${number}`);
   const bar = h("progress", { class: "render-progress", id: "render-progress", max: 1, value: 0, "aria-label": "Render progress" });
   const words = h("p", { role: "status" });
   const card = h("section", { class: "card", "aria-labelledby": "render-heading" }, h("h2", { id: "render-heading" }, "1. Render"), words, bar, button);
@@ -92,7 +92,7 @@ function renderCard(detail, state, redraw) {
   };
   if (detail.status === "published") {
     words.textContent = "This version is published. To change it, save a new draft version.";
-    button.disabled = true;
+    button.hidden = true;
   } else if (detail.status === "rendered") {
     words.textContent = "Rendered. A new render is needed only after a change to the recordings.";
   } else if (detail.status === "failed") {
