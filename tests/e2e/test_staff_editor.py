@@ -97,6 +97,8 @@ def test_scenario_four_an_editor_fixes_renders_previews_and_publishes(
     assert first.startswith("Line 3, column") and "kind" in first
     assert second.startswith("Line 9, column") and "soon" in second
     check(laptop, "script-errors")
+    if SCREENSHOTS.is_dir():  # the README's picture of the editor
+        page.screenshot(path=str(SCREENSHOTS / "editor.png"))
     problems.nth(1).get_by_role("button").click()  # the caret goes to the line
     caret_line = page.evaluate(
         "(() => { const t = document.getElementById('script-source');"
@@ -111,8 +113,6 @@ def test_scenario_four_an_editor_fixes_renders_previews_and_publishes(
     page.get_by_role("button", name="Save as a new draft version").click()
     page.get_by_text("Saved as version 1").wait_for()
     page.get_by_role("heading", name="An evening settle · version 1").wait_for()
-    if SCREENSHOTS.is_dir():
-        page.screenshot(path=str(SCREENSHOTS / "editor.png"))
 
     page.get_by_role("link", name="Render and publish", exact=True).first.click()
     page.get_by_role("button", name="Render version 1").click()
