@@ -215,8 +215,26 @@ def test_an_admin_creates_lists_and_disables_staff(laptop, make_user, app):
     page.get_by_role("heading", name="Scripts").wait_for()
 
 
+def test_the_editor_keeps_unsaved_text_and_says_when_a_script_is_missing(laptop, make_user):
+    editor = make_user(Role.EDITOR, password=PASSWORD)
+    page = sign_in(laptop, editor.email)
+    page.get_by_role("heading", name="Scripts").wait_for()
+    page.get_by_role("link", name="New script").click()
+    replace_source(page, BROKEN)
+    page.get_by_text("2 problems to fix.").wait_for()
+    page.get_by_role("link", name="Scripts").click()
+    page.get_by_role("heading", name="Scripts").wait_for()
+    page.get_by_role("link", name="New script").click()
+    page.get_by_text("Your unsaved changes are back").wait_for()
+    assert page.get_by_label("Script (YAML)").input_value() == BROKEN
+    laptop.open("#/publish/no-such-script/3")
+    page.get_by_text("This script or version does not exist").wait_for()
+    check(laptop, "missing")
+
+
 def test_staff_screens_on_a_tablet_fit_without_sideways_scrolling(chromium, server, make_user):
-    context = chromium.browser.new_context(viewport={"width": 820, "height": 1180}, base_url=server.url)
+    tablet = {"width": 820, "height": 1180}
+    context = chromium.browser.new_context(viewport=tablet, base_url=server.url)
     page = context.new_page()
     editor = make_user(Role.EDITOR, password=PASSWORD)
     page.goto(f"{server.url}/#/signin")
@@ -230,5 +248,3 @@ def test_staff_screens_on_a_tablet_fit_without_sideways_scrolling(chromium, serv
     page.screenshot(path=str(ARTEFACTS / "staff-tablet-script.png"))
     assert page.evaluate("document.documentElement.scrollWidth") <= 820
     context.close()
-
-

@@ -109,3 +109,18 @@ export function seconds(ms) {
   const s = total % 60;
   return m ? `${m} min ${String(s).padStart(2, "0")} s` : `${s} s`;
 }
+
+// When a screen's data cannot be loaded: say so in words, with a way on.
+export function cannotLoad(main, title, error) {
+  const reason = error.status === 404
+    ? "This script or version does not exist (any more)."
+    : `It could not be loaded: ${error.message}`;
+  main.replaceChildren(
+    h(
+      "section",
+      { class: "view staff-view" },
+      h("h1", {}, title),
+      h("p", { class: "form-message error", role: "alert" }, reason, " ", h("a", { href: "#/scripts" }, "See all scripts"), "."),
+    ),
+  );
+}

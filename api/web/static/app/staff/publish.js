@@ -4,14 +4,20 @@
 
 import * as api from "../api.js";
 import { h, minutes } from "../ui.js";
-import { at, by, chooseFirst, remember, resolveVersion, scriptNav, statusBadge } from "./common.js";
+import { at, by, cannotLoad, chooseFirst, remember, resolveVersion, scriptNav, statusBadge } from "./common.js";
 import { previewPlayer } from "./preview.js";
 
 const POLL_MS = 700;
 const heard = new Map(); // "slug/number" -> Set of lengths listened to (kept while the app runs)
 
 export async function publish(main, [slugParam, numberParam], context) {
-  const target = await resolveVersion(context, slugParam, numberParam);
+  let target;
+  try {
+    target = await resolveVersion(context, slugParam, numberParam);
+  } catch (error) {
+    cannotLoad(main, "Render and publish", error);
+    return null;
+  }
   if (!target) {
     chooseFirst(main, "Render and publish");
     return null;
@@ -28,7 +34,11 @@ export async function publish(main, [slugParam, numberParam], context) {
   };
   const section = h("section", { class: "view staff-view publish-view" });
   main.append(section);
-  await draw(section, slug, number, heard.get(key), state);
+  try {
+    await draw(section, slug, number, heard.get(key), state);
+  } catch (error) {
+    cannotLoad(main, "Render and publish", error);
+  }
   return stop;
 }
 

@@ -4,12 +4,18 @@
 
 import * as api from "../api.js";
 import { h, megabytes } from "../ui.js";
-import { chooseFirst, remember, resolveVersion, scriptNav, seconds, statusBadge } from "./common.js";
+import { cannotLoad, chooseFirst, remember, resolveVersion, scriptNav, seconds, statusBadge } from "./common.js";
 
 const LOCKED = ["published", "rendering"];
 
 export async function recordings(main, [slugParam, numberParam], context) {
-  const target = await resolveVersion(context, slugParam, numberParam);
+  let target;
+  try {
+    target = await resolveVersion(context, slugParam, numberParam);
+  } catch (error) {
+    cannotLoad(main, "Recordings", error);
+    return null;
+  }
   if (!target) {
     chooseFirst(main, "Recordings");
     return null;
@@ -46,7 +52,11 @@ export async function recordings(main, [slugParam, numberParam], context) {
       h("ul", { class: "segments" }, detail.segments.map((segment) => segmentRow(slug, number, segment, locked, { draw, message, playing, release }))),
     );
   };
-  await draw();
+  try {
+    await draw();
+  } catch (error) {
+    cannotLoad(main, "Recordings", error);
+  }
   return release;
 }
 

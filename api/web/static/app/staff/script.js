@@ -5,7 +5,7 @@
 
 import * as api from "../api.js";
 import { h } from "../ui.js";
-import { remember, remembered, scriptNav, seconds, statusBadge } from "./common.js";
+import { cannotLoad, remember, remembered, scriptNav, seconds, statusBadge } from "./common.js";
 
 const CHECK_AFTER_MS = 400;
 const NEW_SCRIPT = `slug: a-new-exercise
@@ -32,21 +32,34 @@ export async function script(main, [slugParam, numberParam]) {
   const isNew = !slug || slug === "new";
   let detail = null;
   if (!isNew) {
-    if (!number) number = (await api.versions(slug))[0]?.version;
-    detail = await api.versionDetail(slug, number);
+    try {
+      if (!number) number = (await api.versions(slug))[0]?.version;
+      detail = await api.versionDetail(slug, number);
+    } catch (error) {
+      cannotLoad(main, "Script", error);
+      return null;
+    }
     remember(slug, number);
   }
   const view = editorView(detail);
   main.append(view.root);
+  // Unsaved text is kept in this tab until it is saved, so leaving the screen loses nothing.
+  const keep = `interlude.unsaved.${detail ? `${detail.slug}/${detail.version}` : "new"}`;
+  const original = detail ? detail.source : NEW_SCRIPT;
+  const unsaved = sessionStorage.getItem(keep);
+  view.textarea.value = unsaved ?? original;
   if (flash) {
     view.say(flash);
     flash = null;
+  } else if (unsaved !== null && unsaved !== original) {
+    view.say("Your unsaved changes are back, as you left them.");
   }
-  view.textarea.value = detail ? detail.source : NEW_SCRIPT;
   const checker = checking(view);
   view.textarea.addEventListener("input", () => {
     view.drawNumbers();
-    view.save.disabled = detail !== null && view.textarea.value === detail.source;
+    view.save.disabled = detail !== null && view.textarea.value === original;
+    if (view.textarea.value === original) sessionStorage.removeItem(keep);
+    else sessionStorage.setItem(keep, view.textarea.value);
     checker.soon();
   });
   view.textarea.addEventListener("scroll", () => {
@@ -57,6 +70,7 @@ export async function script(main, [slugParam, numberParam]) {
     view.save.disabled = true;
     try {
       const saved = await api.saveScript(view.textarea.value);
+      sessionStorage.removeItem(keep);
       flash = `Saved as version ${saved.version} (a draft). Add recordings, or render it to listen.`;
       remember(saved.slug, saved.version);
       location.hash = `#/script/${encodeURIComponent(saved.slug)}/${saved.version}`;
@@ -68,7 +82,7 @@ export async function script(main, [slugParam, numberParam]) {
     }
   });
   view.drawNumbers();
-  view.save.disabled = detail !== null;
+  view.save.disabled = detail !== null && view.textarea.value === original;
   checker.now();
   return () => checker.stop();
 }

@@ -13,7 +13,7 @@ export async function scripts(main, _params, context) {
     h(
       "thead",
       {},
-      h("tr", {}, ["Title", "Kind", "Latest version", "Clients get", "Saved", "Open"].map((t) => h("th", { scope: "col" }, t))),
+      h("tr", {}, ["Title", "Kind", "Latest version", "Clients get", "Saved", "Work on it"].map((t) => h("th", { scope: "col" }, t))),
     ),
     list,
   );
