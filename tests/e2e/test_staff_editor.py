@@ -177,6 +177,47 @@ def test_an_editor_records_hears_and_removes_a_segment(laptop, make_user, app, t
     page.get_by_text("0 of 2 spoken parts are recorded").wait_for()
 
 
+def test_a_slow_upload_shows_its_progress(laptop, make_user, app, tmp_path):
+    editor = make_user(Role.EDITOR, password=PASSWORD)
+    api = app.test_client()
+    assert (
+        api.post("/api/v1/scripts", json={"source": GOOD}, headers=editor.headers).status_code
+        == 201
+    )
+    long_take = tmp_path / "long.wav"
+    subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "lavfi",
+         "-i", "sine=frequency=330:duration=12", "-ar", "44100", str(long_take)],
+        check=True,
+    )  # fmt: skip
+    page = sign_in(laptop, editor.email)
+    page.get_by_role("heading", name="Scripts").wait_for()
+    laptop.open("#/recordings/evening-settle/1")
+    page.get_by_text("0 of 2 spoken parts are recorded").wait_for()
+    cdp = laptop.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send(  # about a megabyte at 250 kB/s: some four seconds of upload
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": 250_000},
+    )
+    page.get_by_label("Upload the recording of “That is all. Thank you.”").set_input_files(
+        str(long_take)
+    )
+    bar = page.get_by_role("progressbar", name="Upload of “That is all. Thank you.”")
+    bar.wait_for()
+    seen = wait_until(
+        page,
+        "(() => { const b = document.querySelector('.segment progress');"
+        " return b && b.value > 0 && b.value < 1 && b.value; })()",
+    )
+    assert 0 < seen < 1
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
+    )
+    page.get_by_text("1 of 2 spoken parts are recorded").wait_for()
+
+
 def test_an_admin_creates_lists_and_disables_staff(laptop, make_user, app):
     admin = make_user(Role.ADMIN, password=PASSWORD, display_name="Ada Admin")
     page = sign_in(laptop, admin.email)
@@ -230,6 +271,30 @@ def test_the_editor_keeps_unsaved_text_and_says_when_a_script_is_missing(laptop,
     laptop.open("#/publish/no-such-script/3")
     page.get_by_text("This script or version does not exist").wait_for()
     check(laptop, "missing")
+
+
+def test_the_staff_screens_pass_axe_in_the_dark_scheme_too(chromium, server, make_user, app):
+    admin = make_user(Role.ADMIN, password=PASSWORD)
+    app.test_client().post("/api/v1/scripts", json={"source": GOOD}, headers=admin.headers)
+    context = chromium.browser.new_context(**LAPTOP, color_scheme="dark", base_url=server.url)
+    laptop = Phone(context, context.new_page(), server)
+    page = sign_in(laptop, admin.email)
+    page.get_by_role("heading", name="Staff accounts").wait_for()
+    check(laptop, "dark-staff")
+    page.get_by_role("link", name="Scripts").click()
+    page.get_by_role("link", name="An evening settle", exact=True).wait_for()
+    check(laptop, "dark-scripts")
+    page.get_by_role("link", name="New script").click()
+    replace_source(page, BROKEN)
+    page.get_by_text("2 problems to fix.").wait_for()
+    check(laptop, "dark-script-errors")
+    laptop.open("#/recordings/evening-settle/1")
+    page.get_by_text("0 of 2 spoken parts are recorded").wait_for()
+    check(laptop, "dark-recordings")
+    laptop.open("#/publish/evening-settle/1")
+    page.get_by_role("heading", name="Version history").wait_for()
+    check(laptop, "dark-publish")
+    context.close()
 
 
 def test_staff_screens_on_a_tablet_fit_without_sideways_scrolling(chromium, server, make_user):

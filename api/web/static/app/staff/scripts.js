@@ -54,9 +54,13 @@ export async function scripts(main, _params, context) {
         h("td", {}, at(row.updated_at)),
         h(
           "td",
-          { class: "row-actions" },
-          h("a", { href: `#/recordings/${slug}/${row.latest_version}`, "aria-label": `Recordings of ${row.title}` }, "Recordings"),
-          h("a", { href: `#/publish/${slug}/${row.latest_version}`, "aria-label": `Render and publish ${row.title}` }, "Render and publish"),
+          {},
+          h(
+            "div",
+            { class: "row-actions" },
+            h("a", { href: `#/recordings/${slug}/${row.latest_version}`, "aria-label": `Recordings of ${row.title}` }, "Recordings"),
+            h("a", { href: `#/publish/${slug}/${row.latest_version}`, "aria-label": `Render and publish ${row.title}` }, "Render and publish"),
+          ),
         ),
       ),
     );
