@@ -180,10 +180,8 @@ def test_an_editor_records_hears_and_removes_a_segment(laptop, make_user, app, t
 def test_a_slow_upload_shows_its_progress(laptop, make_user, app, tmp_path):
     editor = make_user(Role.EDITOR, password=PASSWORD)
     api = app.test_client()
-    assert (
-        api.post("/api/v1/scripts", json={"source": GOOD}, headers=editor.headers).status_code
-        == 201
-    )
+    saved = api.post("/api/v1/scripts", json={"source": GOOD}, headers=editor.headers)
+    assert saved.status_code == 201
     long_take = tmp_path / "long.wav"
     subprocess.run(
         [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "lavfi",
@@ -192,8 +190,8 @@ def test_a_slow_upload_shows_its_progress(laptop, make_user, app, tmp_path):
     )  # fmt: skip
     page = sign_in(laptop, editor.email)
     page.get_by_role("heading", name="Scripts").wait_for()
-    laptop.open("#/recordings/evening-settle/1")
-    page.get_by_text("0 of 2 spoken parts are recorded").wait_for()
+    laptop.open(f"#/recordings/evening-settle/{saved.json['version']}")
+    page.get_by_role("heading", name="Recordings: An evening settle").wait_for()
     cdp = laptop.context.new_cdp_session(page)
     cdp.send("Network.enable")
     cdp.send(  # about a megabyte at 250 kB/s: some four seconds of upload
@@ -215,7 +213,7 @@ def test_a_slow_upload_shows_its_progress(laptop, make_user, app, tmp_path):
         "Network.emulateNetworkConditions",
         {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
     )
-    page.get_by_text("1 of 2 spoken parts are recorded").wait_for()
+    page.get_by_text("Recorded: long.wav now reads").wait_for()
 
 
 def test_an_admin_creates_lists_and_disables_staff(laptop, make_user, app):
@@ -275,7 +273,8 @@ def test_the_editor_keeps_unsaved_text_and_says_when_a_script_is_missing(laptop,
 
 def test_the_staff_screens_pass_axe_in_the_dark_scheme_too(chromium, server, make_user, app):
     admin = make_user(Role.ADMIN, password=PASSWORD)
-    app.test_client().post("/api/v1/scripts", json={"source": GOOD}, headers=admin.headers)
+    saved = app.test_client().post("/api/v1/scripts", json={"source": GOOD}, headers=admin.headers)
+    number = saved.json["version"]
     context = chromium.browser.new_context(**LAPTOP, color_scheme="dark", base_url=server.url)
     laptop = Phone(context, context.new_page(), server)
     page = sign_in(laptop, admin.email)
@@ -288,10 +287,10 @@ def test_the_staff_screens_pass_axe_in_the_dark_scheme_too(chromium, server, mak
     replace_source(page, BROKEN)
     page.get_by_text("2 problems to fix.").wait_for()
     check(laptop, "dark-script-errors")
-    laptop.open("#/recordings/evening-settle/1")
-    page.get_by_text("0 of 2 spoken parts are recorded").wait_for()
+    laptop.open(f"#/recordings/evening-settle/{number}")
+    page.get_by_role("heading", name="Recordings: An evening settle").wait_for()
     check(laptop, "dark-recordings")
-    laptop.open("#/publish/evening-settle/1")
+    laptop.open(f"#/publish/evening-settle/{number}")
     page.get_by_role("heading", name="Version history").wait_for()
     check(laptop, "dark-publish")
     context.close()

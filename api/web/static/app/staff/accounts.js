@@ -78,13 +78,15 @@ function row(person, context, dialog, redraw, message) {
     action.setAttribute("aria-label", `${disabled ? "Enable" : "Disable"} ${name}`);
     action.addEventListener("click", async () => {
       if (!disabled && !(await dialog.ask(person))) return;
+      let said;
       try {
         await (disabled ? api.enableAccount(person.id) : api.disableAccount(person.id));
-        message.textContent = disabled ? `${name} can sign in again.` : `${name} is disabled and signed out everywhere.`;
+        said = disabled ? `${name} can sign in again.` : `${name} is disabled and signed out everywhere.`;
       } catch (error) {
-        message.textContent = error.message;
+        said = error.message;
       }
       await redraw();
+      message.textContent = said;
     });
   }
   return h(
