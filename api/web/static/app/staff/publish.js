@@ -71,7 +71,7 @@ async function draw(section, slug, number, listened, state) {
 }
 
 function renderCard(detail, state, redraw) {
-  const { slug, version: number } = { slug: detail.slug, version: detail.version };
+  const { slug, version: number } = detail;
   const button = h("button", { type: "button", class: "primary" }, ["failed", "rendered"].includes(detail.status) ? "Render again" : `Render version ${number}`);
   const bar = h("progress", { class: "render-progress", id: "render-progress", max: 1, value: 0, "aria-label": "Render progress" });
   const words = h("p", { role: "status" });
