@@ -82,7 +82,7 @@ class ExerciseVersion(db.Model):  # type: ignore[name-defined]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     rendered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # No foreign key (see migration 0010): an erased publisher's id matches no account.
+    # No foreign key (see migration 0010): erasing the account nulls it (privacy.py).
     published_by: Mapped[uuid.UUID | None] = mapped_column()
 
     exercise: Mapped[Exercise] = relationship(back_populates="versions", foreign_keys=[exercise_id])

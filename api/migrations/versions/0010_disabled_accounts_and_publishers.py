@@ -11,8 +11,8 @@ recorded publisher (null).
 Plain ADD/DROP COLUMN, never a batch table copy: SQLite copies a table by dropping the old
 one, and with foreign keys on, dropping `users` or `exercise_versions` would cascade to every
 row that refers to them. For the same reason `published_by` has no foreign-key constraint
-(SQLite cannot drop a column that has one): an erased publisher leaves an id that matches no
-account, which the API shows as "an account since erased".
+(SQLite cannot drop a column that has one): erasing an account nulls it instead
+(`privacy.erase_account`).
 """
 
 import sqlalchemy as sa

@@ -134,3 +134,17 @@ def test_an_unknown_version_is_404(client, editor, upload_script, script_text):
     assert (
         client.get("/api/v1/exercises/nope/versions/1", headers=editor.headers).status_code == 404
     )
+
+
+def test_erasing_a_publishers_account_leaves_the_history_without_their_name(
+    client, make_user, upload_script, script_text
+):
+    admin = make_user(Role.ADMIN)
+    upload_script(script_text())
+    client.post(f"{BASE}/1/render", headers=admin.headers)
+    client.post(f"{BASE}/1/publish", headers=admin.headers)
+    erased = client.delete("/api/v1/me", json={"password": admin.password}, headers=admin.headers)
+    assert erased.status_code == 204
+    editor = make_user(Role.EDITOR)
+    history = client.get(BASE, headers=editor.headers).json
+    assert history[0]["published_by"] is None and history[0]["published_at"] is not None
