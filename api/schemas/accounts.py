@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, post_load, validate
 
 from api.models import Role
 from api.schemas.fields import ClockTime, Text, TimeZone
@@ -112,14 +112,21 @@ class ChangePasswordSchema(Schema):
     new_password = password_field(required=True)
 
 
+STAFF_ROLES = [Role.THERAPIST.value, Role.EDITOR.value, Role.ADMIN.value]
+
+
 class StaffQuerySchema(Schema):
-    role = fields.Enum(
-        Role,
-        by_value=True,
-        validate=validate.OneOf([Role.THERAPIST, Role.EDITOR, Role.ADMIN]),
+    role = fields.String(
+        validate=validate.OneOf(STAFF_ROLES),
         metadata={"description": "only accounts of this role"},
     )
     disabled = fields.Boolean(metadata={"description": "only disabled (true) or enabled (false)"})
+
+    @post_load
+    def as_role(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        if "role" in data:
+            data["role"] = Role(data["role"])
+        return data
 
 
 class StaffSchema(Schema):
