@@ -247,6 +247,10 @@ def test_an_admin_creates_lists_and_disables_staff(laptop, make_user, app):
         "/api/v1/auth/token", json={"email": email, "password": PASSWORD}
     )
     assert token.status_code == 401
+    other = laptop.context.browser.new_context(**LAPTOP, base_url=laptop.server.url)
+    therapist = Phone(other, other.new_page(), laptop.server)
+    sign_in(therapist, email).get_by_text("This account has been disabled.").wait_for()
+    other.close()
     page.get_by_role("button", name="Enable Dr. Lee").click()
     page.get_by_text("Dr. Lee can sign in again.").wait_for()
     # The admin edits too: the editor's tabs are there.
