@@ -258,7 +258,9 @@ def test_an_admin_creates_lists_and_disables_staff(laptop, make_user, app):
     page.get_by_role("heading", name="Scripts").wait_for()
 
 
-def test_the_editor_keeps_unsaved_text_and_says_when_a_script_is_missing(laptop, make_user):
+def test_the_editor_keeps_unsaved_text_shows_warnings_and_says_when_a_script_is_missing(
+    laptop, make_user
+):
     editor = make_user(Role.EDITOR, password=PASSWORD)
     page = sign_in(laptop, editor.email)
     page.get_by_role("heading", name="Scripts").wait_for()
@@ -270,6 +272,10 @@ def test_the_editor_keeps_unsaved_text_and_says_when_a_script_is_missing(laptop,
     page.get_by_role("link", name="New script").click()
     page.get_by_text("Your unsaved changes are back").wait_for()
     assert page.get_by_label("Script (YAML)").input_value() == BROKEN
+    replace_source(page, GOOD.replace("That is all. Thank you.", "That is all"))
+    page.get_by_text("No problems. 1 warning to look at.").wait_for()
+    warning = page.get_by_role("list", name="Warnings").get_by_role("listitem")
+    assert warning.inner_text().startswith("line 11: say text does not end with")
     laptop.open("#/publish/no-such-script/3")
     page.get_by_text("This script or version does not exist").wait_for()
     check(laptop, "missing")

@@ -5,6 +5,7 @@ recording."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from api.models import Role
 from tests.api.content.test_recordings import tone, upload
@@ -148,3 +149,20 @@ def test_erasing_a_publishers_account_leaves_the_history_without_their_name(
     editor = make_user(Role.EDITOR)
     history = client.get(BASE, headers=editor.headers).json
     assert history[0]["published_by"] is None and history[0]["published_at"] is not None
+
+
+def test_a_version_being_rendered_names_its_job(app, client, editor, upload_script, script_text):
+    from api.extensions import db
+    from api.models import ExerciseVersion, Job, VersionStatus
+
+    upload_script(script_text())
+    with app.app_context():
+        version = db.session.scalar(select(ExerciseVersion))
+        version.status = VersionStatus.RENDERING
+        job = Job(kind="render", payload={"version_id": version.id})
+        db.session.add(job)
+        db.session.commit()
+        job_id = str(job.id)
+    body = client.get(f"{BASE}/1", headers=editor.headers).json
+    assert body["status"] == "rendering"
+    assert body["render_job"]["id"] == job_id and body["render_job"]["status"] == "queued"
