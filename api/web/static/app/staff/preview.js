@@ -6,7 +6,7 @@
 import * as api from "../api.js";
 import { playable } from "../downloads.js";
 import { pacerAt } from "../pacer.js";
-import { h } from "../ui.js";
+import { h, minutes } from "../ui.js";
 
 export async function previewPlayer(container, variant, { language = "en", onPlay } = {}) {
   const rendition = playable(variant); // what the client's player would choose
@@ -16,7 +16,7 @@ export async function previewPlayer(container, variant, { language = "en", onPla
     api.privateBlob(variant.timeline_url).then((blob) => blob.text()).then(JSON.parse),
   ]);
   const urls = [URL.createObjectURL(audioBlob), URL.createObjectURL(new Blob([captions], { type: "text/vtt" }))];
-  const label = `Preview of ${variant.length_minutes} minutes`;
+  const label = `Preview of ${minutes(variant.length_minutes)}`;
   const audio = h("audio", { controls: true, preload: "auto", src: urls[0], "aria-label": label });
   const track = h("track", { kind: "captions", src: urls[1], srclang: language, label: "Captions", default: true });
   audio.append(track);
@@ -26,6 +26,7 @@ export async function previewPlayer(container, variant, { language = "en", onPla
     h(
       "div",
       { class: "preview-player", role: "group", "aria-label": label },
+      h("p", { class: "preview-title" }, `Now playing: ${minutes(variant.length_minutes)}, as a client will hear it`),
       h("div", { class: "pacer", "aria-hidden": "true" }, breath),
       cue,
       audio,
