@@ -11,7 +11,7 @@ from flask_smorest import abort
 from werkzeug.http import parse_range_header
 from werkzeug.wrappers import Response
 
-from api.models import Rendition
+from api.models import Recording, Rendition
 from api.storage.base import Storage
 
 log = logging.getLogger("interlude.delivery")
@@ -73,4 +73,23 @@ def _send_local(path: Path, rendition: Rendition) -> Response:
         last_modified=None,
     )
     response.headers["Accept-Ranges"] = "bytes"
+    return response
+
+
+def deliver_recording(storage: Storage, recording: Recording) -> Response:
+    """An uploaded narration for an editor to hear: a presigned redirect (S3), else the file.
+    Private and never cached: it belongs to a draft."""
+    name = recording.filename or f"{recording.segment_id}.audio"
+    url = storage.presigned_url(recording.key, content_type=OCTET_STREAM, filename=name)
+    if url is not None:
+        response = redirect(url, code=302)
+    else:
+        try:
+            stream = storage.open(recording.key)
+        except FileNotFoundError:
+            log.error("recording %s is missing from storage", recording.key)
+            abort(503, message="The recording is missing from storage; it has been logged.")
+            raise AssertionError("unreachable") from None
+        response = send_file(stream, mimetype=OCTET_STREAM, download_name=name, max_age=None)
+    response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -33,6 +33,8 @@ class User(db.Model):  # type: ignore[name-defined]
     day_starts_at: Mapped[time] = mapped_column(Time, default=time(3, 0))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set by an admin: the account can no longer sign in, refresh or use a token.
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     sessions: Mapped[list[AuthSession]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True

@@ -5,13 +5,16 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.extensions import db
 from api.models.base import UTCDateTime, str_enum, utcnow
+
+if TYPE_CHECKING:
+    from api.models.accounts import User
 
 
 class VersionStatus(enum.StrEnum):
@@ -79,8 +82,14 @@ class ExerciseVersion(db.Model):  # type: ignore[name-defined]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     rendered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # No foreign key (see migration 0010): erasing the account nulls it (privacy.py).
+    published_by: Mapped[uuid.UUID | None] = mapped_column()
 
     exercise: Mapped[Exercise] = relationship(back_populates="versions", foreign_keys=[exercise_id])
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+    publisher: Mapped[User | None] = relationship(
+        primaryjoin="foreign(ExerciseVersion.published_by) == User.id", viewonly=True
+    )
     variants: Mapped[list[Variant]] = relationship(
         back_populates="version",
         order_by="Variant.length_minutes",

@@ -9,9 +9,10 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from werkzeug.utils import secure_filename
 
+from api.delivery import deliver_recording
 from api.extensions import db
 from api.models import Role
-from api.resources.deps import jobs, page_of, storage
+from api.resources.deps import jobs, page_of, page_of_list, storage
 from api.schemas.content import (
     JobAcceptedSchema,
     RecordingSchema,
@@ -19,16 +20,18 @@ from api.schemas.content import (
     UploadSchema,
     ValidationSchema,
     VersionRefSchema,
-    VersionSchema,
 )
+from api.schemas.editing import HistoryVersionSchema, ScriptSummarySchema, VersionDetailSchema
+from api.schemas.overlay import Overlay
 from api.security import auth_required, current_user, documents
-from api.services import content, rendering
+from api.services import content, editing, rendering
 from api.services import jobs as job_service
 from api.transactions import writes
 
 blp = Blueprint("editor", __name__, url_prefix="/api/v1", description="Editing exercises")
 
 EDITORS = (Role.EDITOR, Role.ADMIN)
+BINARY = {"type": "string", "format": "binary"}
 
 
 @blp.route("/scripts/validate")
@@ -45,6 +48,14 @@ class ValidateScript(MethodView):
 
 @blp.route("/scripts")
 class Scripts(MethodView):
+    @auth_required(*EDITORS)
+    @blp.response(200, ScriptSummarySchema(many=True))
+    @blp.paginate()
+    @blp.doc(operationId="listScripts")
+    def get(self, pagination_parameters):
+        """Every exercise, drafts too, by title: its latest version and the published one"""
+        return page_of_list(editing.script_summaries(db.session), pagination_parameters)
+
     @writes
     @auth_required(*EDITORS)
     @blp.arguments(SourceSchema)
@@ -60,19 +71,57 @@ class Scripts(MethodView):
 @blp.route("/exercises/<name:slug>/versions")
 class Versions(MethodView):
     @auth_required(*EDITORS)
-    @blp.response(200, VersionSchema(many=True))
+    @blp.response(200, HistoryVersionSchema(many=True))
     @blp.paginate()
     @documents(404)
     @blp.doc(operationId="listVersions")
     def get(self, slug, pagination_parameters):
-        """Every version of an exercise, newest first, with its status"""
+        """Every version of an exercise, newest first: its status, who saved and published it"""
         return page_of(content.list_versions(db.session, slug), pagination_parameters)
+
+
+@blp.route("/exercises/<name:slug>/versions/<int(min=1, max=1000000):number>")
+class VersionById(MethodView):
+    @auth_required(*EDITORS)
+    @blp.response(200, VersionDetailSchema)
+    @documents(404)
+    @blp.doc(operationId="getVersion")
+    def get(self, slug, number):
+        """One version in full: its source, its say segments with their recordings, and the
+        render job while it is rendering"""
+        version = content.find_version(db.session, slug, number)
+        return Overlay(
+            version,
+            segments=editing.say_segments(version),
+            render_job=editing.render_job(db.session, version),
+        )
 
 
 @blp.route(
     "/exercises/<name:slug>/versions/<int(min=1, max=1000000):number>/recordings/<name:segment_id>"
 )
 class Recordings(MethodView):
+    @auth_required(*EDITORS)
+    @blp.response(200, BINARY, content_type="application/octet-stream")
+    @blp.alt_response(302, description="S3 storage: a presigned URL of the file", success=True)
+    @documents(404, 503)
+    @blp.doc(operationId="getRecording")
+    def get(self, slug, number, segment_id):
+        """The uploaded recording of one say segment, as it was uploaded"""
+        version = content.find_version(db.session, slug, number)
+        recording = editing.find_recording(version, segment_id)
+        return deliver_recording(storage(), recording)
+
+    @writes
+    @auth_required(*EDITORS)
+    @blp.response(204)
+    @documents(404, 409)
+    @blp.doc(operationId="removeRecording")
+    def delete(self, slug, number, segment_id):
+        """Remove a segment's recording: the synthetic voice reads it again at the next render"""
+        version = content.find_version(db.session, slug, number)
+        editing.remove_recording(db.session, version, segment_id)
+
     @writes
     @auth_required(*EDITORS)
     @blp.arguments(UploadSchema, location="files")
@@ -128,5 +177,6 @@ class Publish(MethodView):
     @blp.doc(operationId="publishVersion")
     def post(self, slug, number):
         """Make a rendered version the one clients get; the switch is atomic"""
-        version = content.publish(db.session, content.find_version(db.session, slug, number))
+        version = content.find_version(db.session, slug, number)
+        version = content.publish(db.session, version, published_by=current_user().id)
         return version

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, post_load, validate
 
 from api.models import Role
 from api.schemas.fields import ClockTime, Text, TimeZone
@@ -110,3 +110,33 @@ class ChangePasswordSchema(Schema):
         required=True, load_only=True, validate=validate.Length(min=1, max=PASSWORD_MAX)
     )
     new_password = password_field(required=True)
+
+
+STAFF_ROLES = [Role.THERAPIST.value, Role.EDITOR.value, Role.ADMIN.value]
+
+
+class StaffQuerySchema(Schema):
+    role = fields.String(
+        validate=validate.OneOf(STAFF_ROLES),
+        metadata={"description": "only accounts of this role"},
+    )
+    disabled = fields.Boolean(metadata={"description": "only disabled (true) or enabled (false)"})
+
+    @post_load
+    def as_role(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        if "role" in data:
+            data["role"] = Role(data["role"])
+        return data
+
+
+class StaffSchema(Schema):
+    """Dumps a staff `User`."""
+
+    id = fields.UUID(required=True)
+    email = fields.String(required=True)
+    display_name = fields.String(allow_none=True, required=True)
+    role = fields.Enum(Role, by_value=True, required=True)
+    created_at = fields.DateTime(required=True)
+    disabled_at = fields.DateTime(
+        allow_none=True, required=True, metadata={"description": "null while the account works"}
+    )

@@ -28,6 +28,7 @@ PASSWORD_MIN = 12
 PASSWORD_MAX = 1024
 BAD_CREDENTIALS = "The email or password is not right."
 BAD_TOKEN = "Your session has ended or the token is not valid; please sign in again."
+DISABLED = "This account has been disabled. An administrator of your service can enable it."
 
 
 def check_timezone(name: str) -> str:
@@ -185,6 +186,8 @@ def sign_in(
     ok = passwords.verify(user.password_hash if user else None, password)
     if not ok or user is None:
         raise Unauthorized(BAD_CREDENTIALS)
+    if user.disabled_at is not None:
+        raise Unauthorized(DISABLED)  # told only to someone who knows the password
     if passwords.hasher.check_needs_rehash(user.password_hash):
         user.password_hash = passwords.hash(password)
     return issue_tokens(session, user, policy, clock=clock)
@@ -200,6 +203,8 @@ def refresh_tokens(
     )
     if pair is None or pair.revoked_at is not None or pair.refresh_expires_at <= now:
         raise Unauthorized(BAD_TOKEN)
+    if not _lock_enabled_user(session, pair.user_id):
+        raise Unauthorized(BAD_TOKEN)
     if pair.rotated_at is not None:
         # A refresh token used twice: someone else may hold it. End the whole family.
         _end_family_and_refuse(session, pair.family_id, clock)
@@ -212,6 +217,19 @@ def refresh_tokens(
         # Lost a race with a concurrent refresh of the same token: treat it as reuse.
         _end_family_and_refuse(session, pair.family_id, clock)
     return issue_tokens(session, pair.user, policy, family_id=pair.family_id, clock=clock)
+
+
+def _lock_enabled_user(session: Db, user_id: uuid.UUID) -> bool:
+    """Whether the account is enabled, holding a shared lock on its row (PostgreSQL) until
+    the transaction ends: disabling updates that row, so a refresh and a disable run one
+    after the other. The refresh that waited sees the account disabled; the disable that
+    waited revokes the pair the refresh made. (SQLite's writers queue anyway.)"""
+    enabled = session.scalar(
+        select(User.id)
+        .where(User.id == user_id, User.disabled_at.is_(None))
+        .with_for_update(read=True)
+    )
+    return enabled is not None
 
 
 def _end_family_and_refuse(session: Db, family_id: uuid.UUID, clock: Clock) -> NoReturn:
@@ -249,6 +267,7 @@ def authenticate_access_token(
         or pair.revoked_at is not None
         or pair.rotated_at is not None
         or pair.access_expires_at <= clock()
+        or pair.user.disabled_at is not None
     ):
         raise Unauthorized(BAD_TOKEN)
     return pair.user, pair

@@ -145,6 +145,11 @@ def list_versions(session: Db, slug: str) -> Select[tuple[ExerciseVersion]]:
         select(ExerciseVersion)
         .where(ExerciseVersion.exercise_id == exercise.id)
         .order_by(ExerciseVersion.number.desc())
+        .options(
+            selectinload(ExerciseVersion.recordings),
+            selectinload(ExerciseVersion.author),
+            selectinload(ExerciseVersion.publisher),
+        )
     )
 
 
@@ -227,7 +232,9 @@ def recording_suffix(filename: str | None) -> str:
 
 
 @unit_of_work(keep_loaded=True)
-def publish(session: Db, version: ExerciseVersion) -> ExerciseVersion:
+def publish(
+    session: Db, version: ExerciseVersion, *, published_by: uuid.UUID | None = None
+) -> ExerciseVersion:
     """Make a rendered version the one the catalog serves, in one transaction."""
     if version.status == VersionStatus.PUBLISHED:
         return version
@@ -248,6 +255,7 @@ def publish(session: Db, version: ExerciseVersion) -> ExerciseVersion:
     )
     version.status = VersionStatus.PUBLISHED
     version.published_at = now
+    version.published_by = published_by
     exercise.published_version_id = version.id
     exercise.title = version.title
     exercise.kind = version.kind

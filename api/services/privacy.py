@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_, select, update
 
-from api.models import AccessLogEntry, CareLink, Invitation, Practice, Prescription, User
+from api.models import (
+    AccessLogEntry,
+    CareLink,
+    ExerciseVersion,
+    Invitation,
+    Practice,
+    Prescription,
+    User,
+)
 from api.models.base import utcnow
 from api.services import Db
 from api.services.accounts import Clock, Passwords
@@ -101,5 +109,10 @@ def erase_account(
         delete(CareLink).where(or_(CareLink.client_id == user.id, CareLink.therapist_id == user.id))
     )
     session.execute(delete(Invitation).where(Invitation.therapist_id == user.id))
+    session.execute(  # no foreign key to null it (migration 0010)
+        update(ExerciseVersion)
+        .where(ExerciseVersion.published_by == user.id)
+        .values(published_by=None)
+    )
     session.execute(delete(User).where(User.id == user.id))  # the rest cascades or is nulled
     session.flush()

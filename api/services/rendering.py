@@ -122,14 +122,14 @@ def start_render(session: Db, version: ExerciseVersion, *, requested_by: uuid.UU
             f"Version {version.number} is published; publish a new version instead of "
             "rendering this one again."
         )
-    if version.status == VersionStatus.RENDERING and _active_render_job(session, version.id):
+    if version.status == VersionStatus.RENDERING and active_render_job(session, version.id):
         raise Conflict(f"Version {version.number} is already being rendered.")
     version.status = VersionStatus.RENDERING
     version.error = None
     return create_job(session, RENDER_JOB, {"version_id": version.id}, created_by=requested_by)
 
 
-def _active_render_job(session: Db, version_id: int) -> Job | None:
+def active_render_job(session: Db, version_id: int) -> Job | None:
     """The render job for this version that is queued or running and not abandoned."""
     active = session.scalars(
         select(Job).where(

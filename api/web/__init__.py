@@ -112,7 +112,9 @@ class WebApp:
                 "script-src 'self'",
                 "style-src 'self'",
                 "img-src 'self'",
-                f"media-src {media}",
+                # blob: for an editor's previews: a draft's audio needs the editor's token, so
+                # the page fetches it and plays the Blob (docs/staff.md)
+                f"media-src {media} blob:",
                 f"connect-src {media}",
                 "manifest-src 'self'",
                 "worker-src 'self'",

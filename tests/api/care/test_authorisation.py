@@ -41,7 +41,16 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from api.extensions import db
-from api.models import Exercise, ExerciseVersion, Job, Rendition, Role, Variant, VersionStatus
+from api.models import (
+    Exercise,
+    ExerciseVersion,
+    Job,
+    Recording,
+    Rendition,
+    Role,
+    Variant,
+    VersionStatus,
+)
 from api.ratelimit import limiter
 from api.registry import app_services
 from tests.conftest import PASSWORD, swapped_services
@@ -69,6 +78,7 @@ DRAFT_SCRIPT = textwrap.dedent(
     segments:
       - {say: Welcome. Settle in for a moment., id: welcome}
       - pause: {min: 1s, weight: 1}
+      - {say: Thank you., id: goodbye}
     """
 )
 
@@ -280,6 +290,21 @@ def build_world(app: Flask, client: FlaskClient, make_user, make_exercise) -> Wo
         version.rendered_at = datetime.now(UTC)
         job = Job(kind="render", payload={"version_id": version.id})
         db.session.add(job)
+        # A recording of the second segment, to hear and remove (the first takes uploads).
+        stored = app_services(app).storage.put_bytes(
+            tone_wav(), suffix=".wav", content_type="audio/wav"
+        )
+        db.session.add(
+            Recording(
+                version_id=version.id,
+                segment_id="goodbye",
+                key=stored.key,
+                sha256=stored.sha256,
+                bytes=stored.bytes,
+                duration_ms=500,
+                filename="goodbye.wav",
+            )
+        )
         db.session.commit()
         job_id = str(job.id)
 
@@ -426,6 +451,13 @@ MATRIX: dict[tuple[str, str], Row] = {
             "json": {"email": unique_email(a), "password": PASSWORD, "role": "therapist"}
         },
     ),
+    ("GET", "/api/v1/admin/users"): Row(admin_only(200), "/api/v1/admin/users"),
+    ("POST", "/api/v1/admin/users/<uuid:user_id>/disable"): Row(
+        admin_only(200), "/api/v1/admin/users/{therapist_id}/disable"
+    ),
+    ("POST", "/api/v1/admin/users/<uuid:user_id>/enable"): Row(
+        admin_only(200), "/api/v1/admin/users/{therapist_id}/enable"
+    ),
     # --- catalog (public) ---
     ("GET", "/api/v1/exercises"): Row(everyone(200), "/api/v1/exercises"),
     ("GET", "/api/v1/support"): Row(everyone(200), "/api/v1/support"),
@@ -468,6 +500,24 @@ MATRIX: dict[tuple[str, str], Row] = {
         "/api/v1/exercises/<name:slug>/versions/<int(min=1, max=1000000):number>/publish",
     ): Row(editors_only(200), "/api/v1/exercises/{draft_slug}/versions/{number}/publish"),
     ("GET", "/api/v1/jobs/<uuid:job_id>"): Row(editors_only(200), "/api/v1/jobs/{job_id}"),
+    ("GET", "/api/v1/scripts"): Row(editors_only(200), "/api/v1/scripts"),
+    ("GET", "/api/v1/exercises/<name:slug>/versions/<int(min=1, max=1000000):number>"): Row(
+        editors_only(200), "/api/v1/exercises/{draft_slug}/versions/{number}"
+    ),
+    (
+        "GET",
+        "/api/v1/exercises/<name:slug>/versions/<int(min=1, max=1000000):number>"
+        "/recordings/<name:segment_id>",
+    ): Row(
+        editors_only(200), "/api/v1/exercises/{draft_slug}/versions/{number}/recordings/goodbye"
+    ),
+    (
+        "DELETE",
+        "/api/v1/exercises/<name:slug>/versions/<int(min=1, max=1000000):number>"
+        "/recordings/<name:segment_id>",
+    ): Row(
+        editors_only(204), "/api/v1/exercises/{draft_slug}/versions/{number}/recordings/goodbye"
+    ),
     # --- the practice log (a client's own) ---
     ("PUT", "/api/v1/me/practices/<uuid:practice_id>"): Row(
         # The client's identical replay is 200. Another client's device id is a row of their
@@ -629,7 +679,7 @@ def test_matrix(method, rule, app, client, make_user, make_exercise, no_runner):
                 f"{row.expect[actor]} {detail!r}"
             )
         if actor not in ENTITLED:
-            text = response.get_data(as_text=True)
+            text = response.get_data().decode(errors="replace")  # audio is not UTF-8
             secrets = (world.people["self"].email, SELF_NAME, SELF_NOTE)
             leaked = [secret for secret in secrets if secret in text]
             if leaked:

@@ -256,6 +256,84 @@ export async function fetchForKeeping(url) {
 
 export const support = () => json("/support", { auth: false });
 
+// Editing and administration (editors and admins) -----------------------------------------------
+
+const version = (slug, number) => `/exercises/${encodeURIComponent(slug)}/versions/${number}`;
+
+export const scripts = () => json("/scripts", { query: { page_size: 100 } });
+export const versions = (slug) =>
+  json(`/exercises/${encodeURIComponent(slug)}/versions`, { query: { page_size: 100 } });
+export const versionDetail = (slug, number) => json(version(slug, number));
+export const draftExercise = (slug, number) =>
+  json(`/exercises/${encodeURIComponent(slug)}`, { query: { version: number } });
+
+// {ok: true, warnings, durations} or {ok: false, problems: [{line, column, message}]}
+export async function validateScript(source) {
+  try {
+    const checked = await json("/scripts/validate", { method: "POST", body: { source } });
+    return { ok: true, ...checked };
+  } catch (error) {
+    const problems = error.body?.errors?.json?.source;
+    if (error.status === 422 && Array.isArray(problems)) {
+      return { ok: false, problems: problems.map((p) => (typeof p === "string" ? { line: 1, column: 1, message: p } : p)) };
+    }
+    throw error;
+  }
+}
+
+export const saveScript = (source) => json("/scripts", { method: "POST", body: { source } });
+export const render = (slug, number) => json(`${version(slug, number)}/render`, { method: "POST" });
+export const job = (id) => json(`/jobs/${id}`);
+export const publish = (slug, number) => json(`${version(slug, number)}/publish`, { method: "POST" });
+export const removeRecording = (slug, number, segment) =>
+  json(`${version(slug, number)}/recordings/${encodeURIComponent(segment)}`, { method: "DELETE" });
+
+// A file only editors may fetch (a draft's audio, captions, a recording), as a Blob.
+export async function privateBlob(url) {
+  const response = await send(url.replace(/^\/api\/v1/, ""));
+  return response.blob();
+}
+
+// Upload a recording with progress: onProgress(fraction) as the bytes go out. Resolves with
+// the recording; rejects with ApiError or Offline.
+export async function uploadRecording(slug, number, segment, file, onProgress) {
+  const url = `${API}${version(slug, number)}/recordings/${encodeURIComponent(segment)}`;
+  const attempt = async () => {
+    const token = await accessToken();
+    return new Promise((resolve, reject) => {
+      const request = new XMLHttpRequest();
+      request.open("PUT", url);
+      request.setRequestHeader("Authorization", `Bearer ${token}`);
+      request.upload.addEventListener("progress", (event) => {
+        if (event.lengthComputable) onProgress(event.loaded / event.total);
+      });
+      request.addEventListener("load", () => resolve(request));
+      request.addEventListener("error", () => reject(new Offline()));
+      const form = new FormData();
+      form.append("file", file, file.name);
+      request.send(form);
+    });
+  };
+  let request = await attempt();
+  if (request.status === 401) {
+    access = null;
+    request = await attempt();
+  }
+  let body = null;
+  try {
+    body = JSON.parse(request.responseText);
+  } catch {
+    body = null;
+  }
+  if (request.status >= 400) throw new ApiError(request.status, body, { get: (name) => request.getResponseHeader(name) });
+  return body;
+}
+
+export const staff = (query) => json("/admin/users", { query: { page_size: 100, ...query } });
+export const createAccount = (account) => json("/admin/users", { method: "POST", body: account });
+export const disableAccount = (id) => json(`/admin/users/${id}/disable`, { method: "POST" });
+export const enableAccount = (id) => json(`/admin/users/${id}/enable`, { method: "POST" });
+
 // Practice log ---------------------------------------------------------------------------------
 
 export const syncPractices = (practices) =>

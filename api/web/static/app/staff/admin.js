@@ -1,7 +1,11 @@
-// The admin's screens and navigation (see STAFF in main.js).
+// The admin's screens and navigation (see STAFF in main.js): staff accounts, and everything an
+// editor does (the API lets admins edit too).
 
-export const home = "home";
-export const tabs = [{ screen: "home", label: "Home" }];
+import * as editor from "./editor.js";
+
+export const home = "staff";
+export const tabs = [{ screen: "staff", label: "Staff" }, ...editor.tabs];
 export const screens = {
-  home: () => import("./home.js").then((m) => m.home),
+  staff: () => import("./accounts.js").then((m) => m.accounts),
+  ...editor.screens,
 };

@@ -32,7 +32,7 @@ function screen(main, context, template, kind, send) {
     await busy(form, async () => {
       try {
         context.signedIn(await send(data));
-        context.go("#/today");
+        context.go("#/"); // the role's first screen: Today for a client
       } catch (error) {
         explain(form, error, kind);
       }
@@ -68,6 +68,10 @@ function explain(form, error, kind) {
       {},
       "We could not sign you in with these details. This email may already have an account: try signing in instead.",
     );
+  }
+  // An admin disabled the account: the server says so only to someone with the right password.
+  if (kind === "signin" && error.status === 401 && error.message.includes("disabled")) {
+    return showErrors(form, {}, error.message);
   }
   if (kind === "signin" && error.status === 401) {
     return showErrors(form, {}, "That email and password do not match an account. Please check them and try again.");
