@@ -299,21 +299,39 @@ def test_the_summary_matches_the_api_and_prints_on_one_or_two_pages(
 
 
 def test_every_therapist_screen_passes_axe(therapist_session, make_phone, app):
-    _therapist, laptop = therapist_session
+    therapist, laptop = therapist_session
     email = invite_and_link(laptop, make_phone(), share_mood=True, share_notes=True)
-    record(app, email, [practice(mood_before=4, mood_after=7, note="Calmer.", share_note=True)])
+    client_id = sign_in_as_id(app, email)
+    prescribed = app.test_client().post(
+        f"/api/v1/clients/{client_id}/prescriptions",
+        json={"exercise": "calm-breath", "schedule": {"days": ["mon", "wed", "fri", "sun"]},
+              "start_date": datetime.now(UTC).date().isoformat(), "note": "Before breakfast."},
+        headers=therapist.headers,
+    )  # fmt: skip
+    assert prescribed.status_code == 201, prescribed.json
+    record(app, email, [
+        practice(mood_before=4, mood_after=7, note="Calmer afterwards.", share_note=True),
+        practice(mood_before=3, mood_after=5),
+    ])  # fmt: skip
     page = laptop.page
     page.reload()
     page.get_by_role("link", name="Robin").wait_for()
     found = {"clients": serious(page)}
+    shoot(laptop, "therapist-clients")
     page.get_by_role("link", name="Robin").click()
     page.get_by_role("heading", name="Mood before and after").wait_for()
+    shoot(laptop, "therapist-client-view")
     page.get_by_text("Prescribe a practice").click()
     found["client"] = serious(page)
     page.get_by_role("link", name="Before the next session").click()
     page.get_by_role("heading", name=re.compile("Before the next session:")).wait_for()
     found["summary"] = serious(page)
     assert found == {"clients": [], "client": [], "summary": []}
+
+
+def sign_in_as_id(app, email: str) -> str:
+    api = app.test_client()
+    return api.get("/api/v1/me", headers=sign_in_as(app, email)).json["id"]
 
 
 # --- the client's agenda ------------------------------------------------------------------------

@@ -101,7 +101,7 @@ async function route() {
   app.screen = screen;
   app.leave = (await render(main, params, context, new URLSearchParams(search))) || null;
   const tabs = navigation(own);
-  const tab = { play: "library", agenda: "today" }[screen] || screen;
+  const tab = { play: "library", agenda: "today", client: "clients", summary: "clients" }[screen] || screen;
   for (const link of tabs.querySelectorAll("a")) {
     if (link.dataset.tab === tab) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");

@@ -65,7 +65,7 @@ function row(item, redraw) {
   };
   const done = h("input", { type: "checkbox", checked: Boolean(item.done_at), "aria-label": `Done: ${item.text}` });
   done.addEventListener("change", () => change({ done: done.checked }));
-  const shared = h("input", { type: "checkbox", checked: item.shared, "aria-label": `My therapist may see: ${item.text}` });
+  const shared = h("input", { type: "checkbox", checked: item.shared, "aria-label": `Therapist may see: ${item.text}` });
   shared.addEventListener("change", () => change({ shared: shared.checked }));
   const remove = h("button", { type: "button", class: "quiet", "aria-label": `Delete: ${item.text}` }, "Delete");
   remove.addEventListener("click", async () => {
@@ -79,7 +79,7 @@ function row(item, redraw) {
   return h("li", { class: `agenda-item${item.done_at ? " is-done" : ""}` },
     h("label", { class: "check" }, done, h("span", { class: "agenda-text" }, item.text)),
     h("div", { class: "agenda-controls" },
-      h("label", { class: "check small" }, shared, item.shared ? " Shared" : " Only me"),
+      h("label", { class: "check small" }, shared, " Therapist may see"),
       remove,
     ),
   );
