@@ -254,6 +254,13 @@ def test_the_summary_matches_the_api_and_prints_on_one_or_two_pages(
     headers = sign_in_as(app, email)
     for text, shared in ((SHARED_ITEM, True), (PRIVATE_ITEM, False)):
         client_api.post("/api/v1/me/agenda", json={"text": text, "shared": shared}, headers=headers)
+    prescribed = client_api.post(
+        f"/api/v1/clients/{sign_in_as_id(app, email)}/prescriptions",
+        json={"exercise": "calm-breath", "schedule": {"per_week": 3},
+              "start_date": datetime.now(UTC).date().isoformat()},
+        headers=therapist.headers,
+    )  # fmt: skip
+    assert prescribed.status_code == 201, prescribed.json
     record(app, email, [
         practice(mood_before=3, mood_after=6, note="Lighter after this one.", share_note=True),
         practice(mood_before=5, mood_after=6, note=PRIVATE_NOTE),
@@ -273,11 +280,11 @@ def test_the_summary_matches_the_api_and_prints_on_one_or_two_pages(
         .get(f"/api/v1/clients/{client_id}/summary?from={frm}&to={to}", headers=therapist.headers)
         .json
     )
-    assert (
-        page.locator('[data-role="done"]')
-        .inner_text()
-        .startswith(f"{body['done']} of {body['expected']}")
-    )
+    assert body["expected"] == 1 and body["done"] == 1  # 3 a week, from today: 3 × 1/7 → 1
+    done = page.locator('[data-role="done"]').inner_text()
+    assert done.startswith(f"{body['done']} of {body['expected']}")
+    row = page.locator(f'tr[data-prescription="{body["prescriptions"][0]["id"]}"]').inner_text()
+    assert "3 times a week" in row and "1 of 1" in row
     assert f"{body['practices']} practices" in page.locator('[data-role="practices"]').inner_text()
     assert f"{body['mood']['avg_change']:+.1f}" in page.locator('[data-role="mood"]').inner_text()
     assert page.locator('[data-role="agenda"] li').all_inner_texts() == [SHARED_ITEM]

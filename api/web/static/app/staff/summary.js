@@ -65,7 +65,9 @@ function adherenceSection(body) {
     h("td", {}, scheduleText(p.schedule) + (p.length_minutes ? `, ${p.length_minutes} min` : "")),
     h("td", { class: "number" }, `${p.done} of ${p.expected}`)));
   return section("sum-adherence", "Practices",
-    h("p", { class: "big-figure", "data-role": "done" }, `${body.done} of ${body.expected}`, h("span", { class: "meta" }, " prescribed practices done")),
+    body.expected || body.done
+      ? h("p", { class: "big-figure", "data-role": "done" }, `${body.done} of ${body.expected}`, h("span", { class: "meta" }, " prescribed practices done"))
+      : null,
     h("p", { "data-role": "practices" }, `${body.practices} practice${body.practices === 1 ? "" : "s"} in all in these days.`),
     rows.length
       ? h("table", { class: "summary-table" }, h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Practice"), h("th", { scope: "col" }, "Schedule"), h("th", { scope: "col" }, "Done"))), h("tbody", {}, rows))
