@@ -299,6 +299,8 @@ def test_the_summary_matches_the_api_and_prints_on_one_or_two_pages(
         pages = len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
         assert 1 <= pages <= 2, f"{paper}: {pages} pages"
         (ARTEFACTS / f"therapist-summary-{paper}.pdf").write_bytes(pdf)
+    page.set_viewport_size({"width": 794, "height": 1123})  # A4 at 96 dpi: to look at
+    page.screenshot(path=str(ARTEFACTS / "therapist-summary-print.png"), full_page=True)
     page.emulate_media(media="screen")
 
 
