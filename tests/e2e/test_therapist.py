@@ -32,8 +32,8 @@ def make_laptop(chromium: Chromium, server) -> Iterator[Callable[..., Phone]]:
     contexts: list[Any] = []
     errors: list[str] = []
 
-    def make() -> Phone:
-        context = chromium.browser.new_context(**LAPTOP, base_url=server.url)
+    def make(**options: Any) -> Phone:
+        context = chromium.browser.new_context(**{**LAPTOP, **options}, base_url=server.url)
         context.set_default_timeout(15_000)
         contexts.append(context)
         page = context.new_page()
@@ -336,6 +336,24 @@ def test_every_therapist_screen_passes_axe(therapist_session, make_phone, app):
     page.get_by_role("heading", name=re.compile("Before the next session:")).wait_for()
     found["summary"] = serious(page)
     assert found == {"clients": [], "client": [], "summary": []}
+
+
+def test_a_client_on_a_tablet_in_the_dark_scheme_passes_axe(
+    make_laptop, make_user, make_phone, app
+):
+    therapist = make_user(Role.THERAPIST, display_name="Dr. Okafor")
+    tablet = make_laptop(viewport={"width": 820, "height": 1180}, color_scheme="dark")
+    tablet.open()
+    sign_in(tablet.page, therapist.email)
+    tablet.page.get_by_role("heading", name="Clients", exact=True).wait_for()
+    email = invite_and_link(tablet, make_phone(), share_mood=True, share_notes=True)
+    record(app, email, [practice(mood_before=2, mood_after=6, note="Easier.", share_note=True)])
+    page = tablet.page
+    page.reload()
+    page.get_by_role("link", name="Robin").click()
+    page.get_by_role("heading", name="Mood before and after").wait_for()
+    shoot(tablet, "therapist-client-tablet-dark")
+    assert serious(page) == []
 
 
 def sign_in_as_id(app, email: str) -> str:

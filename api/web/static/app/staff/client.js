@@ -122,7 +122,8 @@ function moodCard(practices) {
   const step = rated.length > 1 ? (width - 40) / (rated.length - 1) : 0;
   const y = (mood) => 10 + (10 - mood) * ((height - 30) / 10);
   const change = rated.reduce((sum, p) => sum + p.mood_after - p.mood_before, 0) / rated.length;
-  const summary = `Over the last ${rated.length} rated practices, mood went from ${avg(rated, "mood_before")} to ${avg(rated, "mood_after")} out of 10 on average (${change >= 0 ? "+" : ""}${change.toFixed(1)}).`;
+  const which = rated.length === 1 ? "the last rated practice" : `the last ${rated.length} rated practices`;
+  const summary = `Over ${which}, mood went from ${avg(rated, "mood_before")} to ${avg(rated, "mood_after")} out of 10 on average (${change >= 0 ? "+" : ""}${change.toFixed(1)}).`;
   const marks = rated.map((p, i) => {
     const x = 30 + i * step;
     return h("g", {},
