@@ -1,6 +1,7 @@
 """SQLAlchemy models, one module per domain. Importing this package registers them all."""
 
 from api.models.accounts import AuthSession, Role, User
+from api.models.agenda import AgendaItem
 from api.models.care import AccessLogEntry, CareLink, Invitation, Prescription
 from api.models.content import (
     Exercise,
@@ -15,6 +16,7 @@ from api.models.practice import Practice
 
 __all__ = [
     "AccessLogEntry",
+    "AgendaItem",
     "AuthSession",
     "CareLink",
     "Exercise",

@@ -63,6 +63,14 @@ class AdherenceCountSchema(Schema):
     done = fields.Integer(required=True)
 
 
+class MoodPointSchema(Schema):
+    """Dumps a `Practice` the client shares the mood of."""
+
+    day = fields.Date(required=True, attribute="local_day")
+    mood_before = fields.Integer(required=True)
+    mood_after = fields.Integer(required=True)
+
+
 class ClientSchema(Schema):
     """Dumps a `care_reads.ClientOverview`: its link, overlaid with `last_practice_at` and
     `adherence_7d`."""
@@ -83,6 +91,15 @@ class ClientSchema(Schema):
         required=True,
         metadata={"description": "expected and done over the client's last 7 days"},
     )
+    recent_moods = fields.List(
+        fields.Nested(MoodPointSchema),
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "the last 10 practices rated before and after in the last 30 days, "
+            "oldest first; null when the client does not share mood"
+        },
+    )
 
     @pre_dump
     def link_of(self, overview: ClientOverview, **kwargs: Any) -> Overlay:
@@ -90,6 +107,7 @@ class ClientSchema(Schema):
             overview.link,
             last_practice_at=overview.last_practice_at,
             adherence_7d=overview.adherence_7d,
+            recent_moods=overview.recent_moods,
         )
 
 
@@ -197,10 +215,27 @@ class AdherenceQuerySchema(Schema):
     weeks = fields.Integer(load_default=4, validate=validate.Range(min=1, max=52))
 
 
+class DayCellSchema(Schema):
+    date = fields.Date(required=True)
+    active = fields.Boolean(
+        required=True, metadata={"description": "within the prescription's dates"}
+    )
+    due = fields.Boolean(
+        required=True,
+        metadata={"description": "a listed weekday of a days-schedule (never for per_week)"},
+    )
+    done = fields.Integer(required=True, metadata={"description": "practices counted for it"})
+
+
 class WeekCountSchema(Schema):
     week_start = fields.Date(required=True)
     expected = fields.Integer(required=True)
     done = fields.Integer(required=True)
+    days = fields.List(
+        fields.Nested(DayCellSchema),
+        required=True,
+        metadata={"description": "Monday to Sunday of that week, for a heatmap"},
+    )
 
 
 class PrescriptionAdherenceSchema(Schema):

@@ -11,6 +11,7 @@ from typing import Any
 from marshmallow import Schema, fields, pre_dump, validate
 
 from api.schemas.accounts import MeSchema
+from api.schemas.agenda import AgendaItemSchema
 from api.schemas.care import AccessLogEntrySchema, InvitationSchema, LinkSchema, PrescriptionSchema
 from api.schemas.overlay import Overlay
 from api.schemas.practices import PracticeSchema
@@ -81,7 +82,7 @@ class Section(fields.Dict):
 
 
 class ExportSchema(Schema):
-    """Your data: account, practices, links, prescriptions, access log, invitations. Dumps
+    """Your data: account, practices, links, prescriptions, access log, invitations, agenda. Dumps
     an `AccountExport`."""
 
     format = fields.Integer(required=True)
@@ -91,6 +92,7 @@ class ExportSchema(Schema):
     prescriptions = fields.List(Section(ExportedPrescriptionSchema()), required=True)
     access_log = fields.List(Section(ExportedAccessSchema()), required=True)
     invitations = fields.List(Section(ExportedInvitationSchema()), required=True)
+    agenda = fields.List(Section(AgendaItemSchema()), required=True)
 
     @pre_dump
     def name_clients(self, export: AccountExport, **kwargs: Any) -> Overlay:

@@ -5,6 +5,7 @@ are kept, counted by the rules in `schedule` over the practices the therapist ma
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from datetime import date, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -121,30 +122,75 @@ def plan_for_day(session: Db, client: User, day: date) -> dict[str, Any]:
 def adherence_table(
     session: Db, link: CareLink, *, weeks: int, clock: Clock = utcnow
 ) -> dict[str, Any]:
-    """Expected and done per prescription of this therapist per ISO week of the client's.
-    Done counts only practices the link lets the therapist see (`visible_from`)."""
+    """Expected and done per prescription of this therapist per ISO week of the client's,
+    and each week's seven days (active, due on that weekday, done). Done counts only practices
+    the link lets the therapist see (`visible_from`)."""
     today = today_for(link.client, clock)
     mondays = schedule.weeks_ending(today, weeks)
     prescriptions = _client_terms(session, link.client_id)
-    terms = [_term(p, link.client) for p in prescriptions.values()]
+    terms = {p.id: _term(p, link.client) for p in prescriptions.values()}
     facts = _facts(session, link.client_id, mondays[0], mondays[-1] + timedelta(days=6))
-    visible = {fact.id for fact in facts if can_see(link, fact.started_at)}
+    visible = {fact.id: fact.day for fact in facts if can_see(link, fact.started_at)}
+    done_on = Counter(
+        (term_id, visible[practice_id])
+        for practice_id, term_id in schedule.assign(terms.values(), facts).items()
+        if practice_id in visible
+    )
     table = []
-    for row in schedule.adherence(terms, facts, mondays, counted=visible):
+    for row in schedule.adherence(terms.values(), facts, mondays, counted=visible):
         prescription = prescriptions[row.prescription_id]  # type: ignore[index]
         if prescription.therapist_id != link.therapist_id:
             continue  # another therapist's prescription is not this one's to see
+        term = terms[prescription.id]
         table.append(
             {
                 "id": prescription.id,
                 "exercise": prescription.exercise.slug,
                 "weeks": [
-                    {"week_start": w.week_start, "expected": w.expected, "done": w.done}
+                    {
+                        "week_start": w.week_start,
+                        "expected": w.expected,
+                        "done": w.done,
+                        "days": [
+                            _day_cell(term, day, done_on)
+                            for day in schedule.week_days(w.week_start)
+                        ],
+                    }
                     for w in row.weeks
                 ],
             }
         )
     return {"weeks": mondays, "prescriptions": table}
+
+
+def _day_cell(
+    term: schedule.PrescriptionTerm, day: date, done_on: Counter[tuple[schedule.Id, date]]
+) -> dict[str, Any]:
+    """A day of the heatmap: within the prescription's dates, due on that weekday (never
+    for a per-week schedule: any day will do), and how many practices were done for it."""
+    active = schedule.active_on(term, day)
+    return {
+        "date": day,
+        "active": active,
+        "due": active and term.schedule.days is not None and schedule.is_due(term, day),
+        "done": done_on[term.id, day],
+    }
+
+
+def window_adherence(session: Db, link: CareLink, first: date, last: date) -> list[dict[str, Any]]:
+    """Expected and done from `first` to `last` (the client's days) for each of this
+    therapist's prescriptions active in it, by the same rule as `recent_adherence`."""
+    prescriptions = _client_terms(session, link.client_id)
+    facts = _facts(session, link.client_id, schedule.week_start(first), last)
+    counts = _window_counts(link, prescriptions, facts, first, last)
+    return [
+        {
+            "prescription": prescriptions[term_id],  # type: ignore[index]
+            "expected": expected,
+            "done": done,
+        }
+        for term_id, (expected, done) in counts.items()
+    ]
 
 
 def recent_adherence(
@@ -176,24 +222,36 @@ def _recent(
     today: date,
     days: int,
 ) -> dict[str, int]:
-    """Done counts only practices the therapist may see."""
     first = today - timedelta(days=days - 1)
+    counts = _window_counts(link, prescriptions, facts, first, today).values()
+    return {"expected": sum(c[0] for c in counts), "done": sum(c[1] for c in counts)}
+
+
+def _window_counts(
+    link: CareLink,
+    prescriptions: dict[uuid.UUID, Prescription],
+    facts: list[schedule.PracticeFact],
+    first: date,
+    last: date,
+) -> dict[schedule.Id, tuple[int, int]]:
+    """(expected, done) per prescription of the link's therapist active in the window. Done
+    counts only practices the therapist may see."""
     terms = [_term(p, link.client) for p in prescriptions.values()]
-    window = [first + timedelta(days=n) for n in range(days)]
-    mine = {p.id for p in prescriptions.values() if p.therapist_id == link.therapist_id}
-    expected = 0
-    for term in terms:
-        if term.id not in mine:
-            continue
+    window = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    mine = [t for t in terms if prescriptions[t.id].therapist_id == link.therapist_id]  # type: ignore[index]
+    shown = {fact.id: fact.day for fact in facts if can_see(link, fact.started_at)}
+    done: Counter[schedule.Id] = Counter(
+        term_id
+        for practice_id, term_id in schedule.assign(terms, facts).items()
+        if practice_id in shown and first <= shown[practice_id] <= last
+    )
+    counts = {}
+    for term in mine:
         if term.schedule.days is not None:
-            expected += sum(schedule.is_due(term, day) for day in window)
+            expected = sum(schedule.is_due(term, day) for day in window)
         else:
             active = sum(schedule.active_on(term, day) for day in window)
-            expected += -(-(term.schedule.per_week or 0) * active // 7)
-    shown = {fact.id: fact.day for fact in facts if can_see(link, fact.started_at)}
-    done = sum(
-        1
-        for practice_id, term_id in schedule.assign(terms, facts).items()
-        if term_id in mine and practice_id in shown and first <= shown[practice_id] <= today
-    )
-    return {"expected": expected, "done": done}
+            expected = -(-(term.schedule.per_week or 0) * active // 7)
+        if expected or done[term.id] or any(schedule.active_on(term, d) for d in window):
+            counts[term.id] = (expected, done[term.id])
+    return counts

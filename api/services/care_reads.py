@@ -7,14 +7,18 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from api.models import CareLink, Practice, Prescription, User
+from sqlalchemy import select
+
+from api.models import AgendaItem, CareLink, Practice, Prescription, User
 from api.models.base import utcnow
-from api.services import Db, adherence, care, practice_pages
+from api.services import Db, adherence, agenda, care, practice_pages
 from api.services.accounts import Clock
 from api.services.transaction import unit_of_work
+
+MOOD_TREND = 10  # practices in a client's mood trend at a glance
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,7 @@ class ClientOverview:
     link: CareLink
     last_practice_at: datetime | None
     adherence_7d: dict[str, int]
+    recent_moods: list[Practice] | None = None
 
 
 @dataclass(frozen=True)
@@ -39,7 +44,41 @@ def _overviews(session: Db, links: list[CareLink], clock: Clock) -> list[ClientO
     """The same few queries for one client or a page of them."""
     last = care.last_practice_at(session, links)
     weeks = adherence.recent_adherence(session, links, days=7, clock=clock)
-    return [ClientOverview(link, last.get(link.client_id), weeks[link.client_id]) for link in links]
+    moods = _recent_moods(session, links, clock)
+    return [
+        ClientOverview(link, last.get(link.client_id), weeks[link.client_id], moods.get(link.id))
+        for link in links
+    ]
+
+
+def _recent_moods(
+    session: Db, links: list[CareLink], clock: Clock
+) -> dict[uuid.UUID, list[Practice]]:
+    """Per link that shares mood: the client's last `MOOD_TREND` practices rated before and
+    after within the last 30 days that the therapist may see, oldest first. One query."""
+    sharing = [link for link in links if link.share_mood]
+    if not sharing:
+        return {}
+    rows = session.scalars(
+        select(Practice)
+        .where(
+            Practice.user_id.in_([link.client_id for link in sharing]),
+            Practice.deleted_at.is_(None),
+            Practice.mood_before.is_not(None),
+            Practice.mood_after.is_not(None),
+            Practice.started_at >= clock() - timedelta(days=30),
+        )
+        .order_by(Practice.started_at)
+    )
+    by_client: dict[uuid.UUID, list[Practice]] = {}
+    for practice in rows:
+        by_client.setdefault(practice.user_id, []).append(practice)
+    return {
+        link.id: [p for p in by_client.get(link.client_id, []) if care.can_see(link, p.started_at)][
+            -MOOD_TREND:
+        ]
+        for link in sharing
+    }
 
 
 @unit_of_work(keep_loaded=True)
@@ -110,3 +149,14 @@ def client_prescriptions(
     rows = care.prescriptions_of_link(session, link)
     care.log_access(session, therapist, [client_id], "prescriptions", clock=clock)
     return rows
+
+
+@unit_of_work(keep_loaded=True)
+def client_agenda(
+    session: Db, therapist: User, client_id: uuid.UUID, *, clock: Clock = utcnow
+) -> list[AgendaItem]:
+    """The items the client chose to share, not yet done first."""
+    care.therapist_link(session, therapist, client_id)
+    items = agenda.shared_items_of(session, client_id)
+    care.log_access(session, therapist, [client_id], "agenda", clock=clock)
+    return items

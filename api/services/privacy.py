@@ -8,6 +8,7 @@ from sqlalchemy import delete, or_, select, update
 
 from api.models import (
     AccessLogEntry,
+    AgendaItem,
     CareLink,
     ExerciseVersion,
     Invitation,
@@ -37,6 +38,7 @@ class AccountExport:
     prescriptions: list[Prescription]
     access_log: list[AccessLogEntry]
     invitations: list[Invitation]
+    agenda: list[AgendaItem]
     format: int = EXPORT_FORMAT
 
     def client_name(self, link: CareLink) -> str | None:
@@ -50,7 +52,8 @@ class AccountExport:
 @unit_of_work(keep_loaded=True)
 def export_account(session: Db, user: User, *, clock: Clock = utcnow) -> AccountExport:
     """Everything stored about `user`: the account, practices, links (either side),
-    prescriptions (received or written), the access log, and invitations they made.
+    prescriptions (received or written), the access log, invitations they made, and their
+    agenda (things to bring to a session).
     A therapist's export names their linked clients, so it is logged for each of them
     (the caller commits)."""
     practices = session.scalars(
@@ -76,8 +79,17 @@ def export_account(session: Db, user: User, *, clock: Clock = utcnow) -> Account
     invitations = session.scalars(
         select(Invitation).where(Invitation.therapist_id == user.id).order_by(Invitation.created_at)
     )
+    agenda = session.scalars(
+        select(AgendaItem).where(AgendaItem.user_id == user.id).order_by(AgendaItem.created_at)
+    )
     export = AccountExport(
-        user, list(practices), list(links), list(prescriptions), list(access), list(invitations)
+        user,
+        list(practices),
+        list(links),
+        list(prescriptions),
+        list(access),
+        list(invitations),
+        list(agenda),
     )
     seen = [
         link.client_id
@@ -94,8 +106,8 @@ def erase_account(
     session: Db, passwords: Passwords, user: User, password: str, *, clock: Clock = utcnow
 ) -> None:
     """Delete the person and everything that is theirs. Prescriptions a therapist wrote for
-    them stay in the therapist's records without the client; the practices, links, access
-    log, sessions and the account go."""
+    them stay in the therapist's records without the client; the practices, agenda, links,
+    access log, sessions and the account go."""
     if not passwords.verify(user.password_hash, password):
         raise Invalid("password", "The password is not right; nothing was erased.")
     # A therapist who leaves ends what they prescribed, as a revoked link would: their
@@ -104,6 +116,7 @@ def erase_account(
         if link.revoked_at is None:
             revoke_link(session, link, today=today_for(link.client, clock), clock=clock)
     session.execute(delete(Practice).where(Practice.user_id == user.id))
+    session.execute(delete(AgendaItem).where(AgendaItem.user_id == user.id))
     session.execute(delete(AccessLogEntry).where(AccessLogEntry.client_id == user.id))
     session.execute(
         delete(CareLink).where(or_(CareLink.client_id == user.id, CareLink.therapist_id == user.id))

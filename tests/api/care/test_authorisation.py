@@ -86,6 +86,7 @@ DRAFT_SCRIPT = textwrap.dedent(
 # What only the client and their linked therapist may ever read about the client.
 SELF_NAME = "Quinn Selfclient"
 SELF_NOTE = "Calmer afterwards, thinking of the lake."
+SELF_AGENDA = "Bring up the letter from the landlord."
 ENTITLED = ("self", "linked_therapist")
 
 
@@ -106,6 +107,7 @@ class World:
     draft_slug: str = "matrix-draft"
     draft_number: int = 1
     segment_id: str = "welcome"
+    agenda_item_id: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def headers(self, actor: str) -> dict[str, str]:
@@ -125,6 +127,7 @@ class World:
             "draft_slug": self.draft_slug,
             "number": self.draft_number,
             "segment_id": self.segment_id,
+            "item_id": self.agenda_item_id,
         }
 
 
@@ -262,6 +265,12 @@ def build_world(app: Flask, client: FlaskClient, make_user, make_exercise) -> Wo
     practice_id = str(uuid.uuid4())
     body = practice_body(prescription_id)
     _ok(client.put(f"{API}/me/practices/{practice_id}", json=body, headers=me.headers), "log")
+    item = _ok(
+        client.post(
+            f"{API}/me/agenda", json={"text": SELF_AGENDA, "shared": True}, headers=me.headers
+        ),
+        "agenda",
+    )
     # The linked therapist has read the client's data once (an access-log entry).
     _ok(client.get(f"{API}/clients/{me.id}", headers=people["linked_therapist"].headers), "read")
 
@@ -317,6 +326,7 @@ def build_world(app: Flask, client: FlaskClient, make_user, make_exercise) -> Wo
         code=code,
         refresh_token=tokens["refresh_token"],
         job_id=job_id,
+        agenda_item_id=item["id"],
         extra={"revoked_prescription_id": revoked_prescription},
     )
 
@@ -605,6 +615,31 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/me/access-log"): Row(
         clients_only(self=200, other_client=200), "/api/v1/me/access-log"
     ),
+    # --- the next session: the client's agenda, the therapist's summary ---
+    ("POST", "/api/v1/me/agenda"): Row(
+        clients_only(self=201, other_client=201),
+        "/api/v1/me/agenda",
+        lambda w, a: {"json": {"text": "Bring the sleep diary", "shared": True}},
+    ),
+    ("GET", "/api/v1/me/agenda"): Row(
+        clients_only(self=200, other_client=200), "/api/v1/me/agenda"
+    ),
+    ("PATCH", "/api/v1/me/agenda/<uuid:item_id>"): Row(
+        clients_only(self=200, other_client=404),
+        "/api/v1/me/agenda/{item_id}",
+        lambda w, a: {"json": {"done": True}},
+    ),
+    ("DELETE", "/api/v1/me/agenda/<uuid:item_id>"): Row(
+        clients_only(self=204, other_client=404), "/api/v1/me/agenda/{item_id}"
+    ),
+    ("GET", "/api/v1/clients/<uuid:client_id>/agenda"): Row(
+        therapists_only(linked=200, unlinked=404, revoked=404),
+        "/api/v1/clients/{client_id}/agenda",
+    ),
+    ("GET", "/api/v1/clients/<uuid:client_id>/summary"): Row(
+        therapists_only(linked=200, unlinked=404, revoked=404),
+        "/api/v1/clients/{client_id}/summary",
+    ),
 }
 
 OPERATIONS_OUTSIDE_API = ("/healthz", "/readyz", API)  # API: the index of links
@@ -680,7 +715,7 @@ def test_matrix(method, rule, app, client, make_user, make_exercise, no_runner):
             )
         if actor not in ENTITLED:
             text = response.get_data().decode(errors="replace")  # audio is not UTF-8
-            secrets = (world.people["self"].email, SELF_NAME, SELF_NOTE)
+            secrets = (world.people["self"].email, SELF_NAME, SELF_NOTE, SELF_AGENDA)
             leaked = [secret for secret in secrets if secret in text]
             if leaked:
                 wrong.append(f"{actor:>18}: {method} {rule} -> leaks the client's {leaked}")
@@ -752,6 +787,8 @@ def test_the_window_covers_every_therapist_read():
         "/api/v1/clients/<uuid:client_id>/practices",
         "/api/v1/clients/<uuid:client_id>/adherence",
         "/api/v1/clients/<uuid:client_id>/prescriptions",
+        "/api/v1/clients/<uuid:client_id>/agenda",
+        "/api/v1/clients/<uuid:client_id>/summary",
         "/api/v1/me/export",
     }
 

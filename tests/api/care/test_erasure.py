@@ -30,6 +30,8 @@ CLIENT_NAME = "Maya Erasable-Lindqvist"
 NOTE_SHARED = "The tightness in my chest eased after the third round."
 NOTE_PRIVATE = "Thought about my sister the whole time."
 NOTE_DELETED = "Cried a little, felt lighter."
+AGENDA_SHARED = "Ask whether the evening practice can be shorter."
+AGENDA_PRIVATE = "The argument with my brother, maybe."
 
 
 def dump(app) -> dict[str, list[dict[str, Any]]]:
@@ -157,7 +159,14 @@ def test_export_holds_everything_and_erasure_leaves_no_trace_but_the_therapists_
     )
     assert response.status_code == 201
 
-    reads = ["", "/practices", "/adherence", "/prescriptions"]
+    agenda = {AGENDA_SHARED: True, AGENDA_PRIVATE: False}
+    for text, shared in agenda.items():
+        response = client.post(
+            f"{API}/me/agenda", json={"text": text, "shared": shared}, headers=mine
+        )
+        assert response.status_code == 201, response.json
+
+    reads = ["", "/practices", "/adherence", "/prescriptions", "/agenda"]
     for suffix in reads:
         assert client.get(f"{API}/clients/{me.id}{suffix}", headers=theirs).status_code == 200
     tokens = sign_in(client, me.email).json  # a second session, with a refresh token
@@ -216,9 +225,10 @@ def test_export_holds_everything_and_erasure_leaves_no_trace_but_the_therapists_
         (therapist.id, "Dr. Keep Records")
     }
     assert Counter(e["what"] for e in body["access_log"]) == Counter(
-        {"summary": 1, "practices": 1, "adherence": 1, "prescriptions": 1}
+        {"summary": 1, "practices": 1, "adherence": 1, "prescriptions": 1, "agenda": 1}
     )
     assert body["invitations"] == []  # clients make none
+    assert {(i["text"], i["shared"]) for i in body["agenda"]} == set(agenda.items())
     # Nobody else's data is in it.
     assert "Bystander" not in export.get_data(as_text=True)
 
@@ -235,7 +245,15 @@ def test_export_holds_everything_and_erasure_leaves_no_trace_but_the_therapists_
     assert erased.status_code == 204
 
     tables = dump(app)
-    texts = [CLIENT_EMAIL, CLIENT_NAME, NOTE_SHARED, NOTE_PRIVATE, NOTE_DELETED]
+    texts = [
+        CLIENT_EMAIL,
+        CLIENT_NAME,
+        NOTE_SHARED,
+        NOTE_PRIVATE,
+        NOTE_DELETED,
+        AGENDA_SHARED,
+        AGENDA_PRIVATE,
+    ]
     found = traces(tables, me.id, texts)
     assert found == [], "the erased client is still in the database:\n" + "\n".join(found)
     # What stays, on purpose: the therapist's prescriptions, without the client.

@@ -1,8 +1,9 @@
 """A small clinic's concurrent load through a real server (gunicorn with the project's config):
-therapists reading their clients while the clients record practices and export. No request
-may fail with a 5xx, and every read a therapist got is in that client's access log (the log
-is a promise to the client). This is the test that would have caught SQLite's 503s when the
-transaction mode was chosen by HTTP verb and the reads wrote the log."""
+therapists reading their clients (the session summary and agenda too) while the clients record
+practices, jot agenda items and export. No request may fail with a 5xx, and every read a
+therapist got is in that client's access log (the log is a promise to the client). This is the
+test that would have caught SQLite's 503s when the transaction mode was chosen by HTTP verb
+and the reads wrote the log."""
 
 from __future__ import annotations
 
@@ -56,6 +57,8 @@ def therapist_reads(client_ids: list[str]) -> list[tuple[str, str, list[str]]]:
             (f"/api/v1/clients/{cid}/practices", "practices", [cid]),
             (f"/api/v1/clients/{cid}/adherence?weeks=4", "adherence", [cid]),
             (f"/api/v1/clients/{cid}/prescriptions", "prescriptions", [cid]),
+            (f"/api/v1/clients/{cid}/agenda", "agenda", [cid]),
+            (f"/api/v1/clients/{cid}/summary", "session summary", [cid]),
         ]
     return reads
 
@@ -105,6 +108,15 @@ class Load:
                     path = "/api/v1/me/export"
                     self.record(
                         "GET", path, http.get(self.base + path, headers=headers, timeout=60)
+                    )
+                    continue
+                if random.random() < 0.2:
+                    path = "/api/v1/me/agenda"
+                    item = {"text": "Something to bring", "shared": random.random() < 0.5}
+                    self.record(
+                        "POST",
+                        path,
+                        http.post(self.base + path, json=item, headers=headers, timeout=60),
                     )
                     continue
                 path = f"/api/v1/me/practices/{uuid.uuid4()}"

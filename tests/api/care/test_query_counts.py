@@ -122,6 +122,8 @@ def test_sync_does_not_grow_in_queries_with_items_naming_prescriptions(
         "/api/v1/clients/{client}/prescriptions",
         "/api/v1/clients/{client}/adherence?weeks=4",
         "/api/v1/clients/{client}",
+        "/api/v1/clients/{client}/summary",
+        "/api/v1/clients/{client}/agenda",
     ],
 )
 def test_a_therapists_reads_of_a_client_do_not_grow_in_queries_with_rows(
@@ -132,6 +134,12 @@ def test_a_therapists_reads_of_a_client_do_not_grow_in_queries_with_rows(
     def add(count):
         for _ in range(count):
             record(client, person, 1, prescribe(client, therapist, person))
+            added = client.post(
+                "/api/v1/me/agenda",
+                json={"text": "to bring", "shared": True},
+                headers=person.headers,
+            )
+            assert added.status_code == 201
 
     small, large = grown(add, "GET", path.format(client=person.id), therapist)
     assert small == large
@@ -139,7 +147,13 @@ def test_a_therapists_reads_of_a_client_do_not_grow_in_queries_with_rows(
 
 @pytest.mark.parametrize(
     "path",
-    ["/api/v1/me/practices", "/api/v1/me/prescriptions", "/api/v1/me/plan", "/api/v1/me/stats"],
+    [
+        "/api/v1/me/practices",
+        "/api/v1/me/prescriptions",
+        "/api/v1/me/plan",
+        "/api/v1/me/stats",
+        "/api/v1/me/agenda",
+    ],
 )
 def test_a_clients_own_lists_do_not_grow_in_queries_with_rows(
     client, therapist, linked, exercises, grown, path

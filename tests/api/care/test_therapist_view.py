@@ -181,6 +181,7 @@ EXPORT_FIELDS = {
     },
     "access_log": {"therapist_id", "therapist_name", "what", "at"},
     "invitations": {"created_at", "expires_at", "used_at"},
+    "agenda": {"id", "text", "shared", "practice_id", "created_at", "updated_at", "done_at"},
 }  # fmt: skip
 
 
@@ -192,6 +193,12 @@ def test_each_section_of_the_export_holds_exactly_its_fields(client, linked, exe
         headers=linked.therapist.headers,
     )
     assert prescribed.status_code == 201, prescribed.json
+    added = client.post(
+        "/api/v1/me/agenda",
+        json={"text": "Ask about evenings", "shared": True},
+        headers=linked.client.headers,
+    )
+    assert added.status_code == 201, added.json
     client.get("/api/v1/clients", headers=linked.therapist.headers)
     mine = client.get("/api/v1/me/export", headers=linked.client.headers).json
     theirs = client.get("/api/v1/me/export", headers=linked.therapist.headers).json
@@ -200,12 +207,21 @@ def test_each_section_of_the_export_holds_exactly_its_fields(client, linked, exe
     assert mine["format"] == 1
     assert set(mine["account"]) == EXPORT_FIELDS["account"]
     for export in (mine, theirs):
-        for section in ("practices", "links", "prescriptions", "access_log", "invitations"):
+        for section in (
+            "practices",
+            "links",
+            "prescriptions",
+            "access_log",
+            "invitations",
+            "agenda",
+        ):
             for item in export[section]:
                 assert set(item) == EXPORT_FIELDS[section], section
     counted = ("practices", "links", "prescriptions", "access_log")
     assert [len(mine[section]) for section in counted] == [1, 1, 1, 1]
     assert len(theirs["invitations"]) == 1
+    assert [i["text"] for i in mine["agenda"]] == ["Ask about evenings"]
+    assert theirs["agenda"] == []  # a client's agenda is theirs, shared or not
     [practice] = mine["practices"]
     assert (practice["day"], practice["started_at"]) == ("2026-11-18", LINKED_AT)
     assert (mine["account"]["role"], mine["account"]["day_starts_at"]) == ("client", "03:00")

@@ -357,3 +357,23 @@ export const updateSharing = (therapistId, sharing) =>
 export const endLink = (therapistId) => json(`/me/therapists/${therapistId}`, { method: "DELETE" });
 
 export const accessLog = () => json("/me/access-log", { query: { page_size: 50 } });
+
+// The client's agenda (things to bring to the next session) ----------------------------------
+
+export const agenda = () => json("/me/agenda");
+export const addAgendaItem = (item) => json("/me/agenda", { method: "POST", body: item });
+export const updateAgendaItem = (id, changes) => json(`/me/agenda/${id}`, { method: "PATCH", body: changes });
+export const deleteAgendaItem = (id) => json(`/me/agenda/${id}`, { method: "DELETE" });
+
+// The therapist's reads and writes (staff/*.js); each read is in the client's access log -------
+
+export const createInvitation = () => json("/invitations", { method: "POST" });
+export const clients = () => json("/clients", { query: { page_size: 100 } });
+export const client = (id) => json(`/clients/${id}`);
+export const clientAdherence = (id, weeks) => json(`/clients/${id}/adherence`, { query: { weeks } });
+export const clientPractices = (id, query) => json(`/clients/${id}/practices`, { query });
+export const clientPrescriptions = (id) => json(`/clients/${id}/prescriptions`, { query: { page_size: 100 } });
+export const prescribe = (id, body) => json(`/clients/${id}/prescriptions`, { method: "POST", body });
+export const updatePrescription = (id, changes) => json(`/prescriptions/${id}`, { method: "PATCH", body: changes });
+export const endPrescription = (id) => json(`/prescriptions/${id}`, { method: "DELETE" });
+export const sessionSummary = (id, range) => json(`/clients/${id}/summary`, { query: range });

@@ -16,6 +16,7 @@ const screens = {
   therapists: () => import("./views/therapists.js").then((m) => m.therapists),
   account: () => import("./views/account.js").then((m) => m.account),
   support: () => import("./views/support.js").then((m) => m.support),
+  agenda: () => import("./views/agenda.js").then((m) => m.agenda),
 };
 // Therapists, editors and admins: each role's module in staff/ (loaded only for that role, and
 // never precached on a client's phone) exports `home` (a screen name), `tabs` ([{screen,
@@ -86,6 +87,8 @@ async function route() {
   let screen = name || (app.user ? home : "welcome");
   if (!app.user && !PUBLIC.has(screen)) screen = "welcome";
   else if (app.user && (screen === "welcome" || screen === "signin")) screen = home;
+  // A client's screen (Today after signing in, the brand's link) is a staff role's home.
+  else if (own && !PUBLIC.has(screen) && !own.screens[screen] && screen in screens) screen = home;
   const load = own && !PUBLIC.has(screen) ? own.screens[screen] : screens[screen];
   if (app.leave) {
     await app.leave();
@@ -98,7 +101,7 @@ async function route() {
   app.screen = screen;
   app.leave = (await render(main, params, context, new URLSearchParams(search))) || null;
   const tabs = navigation(own);
-  const tab = { play: "library" }[screen] || screen;
+  const tab = { play: "library", agenda: "today", client: "clients", summary: "clients" }[screen] || screen;
   for (const link of tabs.querySelectorAll("a")) {
     if (link.dataset.tab === tab) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");

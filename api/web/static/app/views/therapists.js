@@ -13,12 +13,18 @@ const SHARING = [
   ["share_notes", "Notes I choose to share"],
   ["share_history", "Share my earlier practices (from before we connected)"],
 ];
-const WHAT = { summary: "your summary", practices: "your practices", adherence: "how your plan is going", prescriptions: "your plan", export: "an export" };
+const WHAT = {
+  summary: "your summary", practices: "your practices", adherence: "how your plan is going",
+  prescriptions: "your plan", export: "an export", agenda: "the things you shared for your next session",
+  "session summary": "a summary before your next session",
+};
 
-export async function therapists(main) {
+export async function therapists(main, _params, _context, search) {
   const view = clone("t-therapists");
   main.append(view);
   const form = view.querySelector('[data-form="accept"]');
+  // An invitation's QR code opens #/therapists?code=…: the code is filled in, sharing still chosen.
+  if (search?.get("code")) form.elements.code.value = search.get("code");
   switches(byRole(form, "sharing"), "new", {});
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
