@@ -84,7 +84,7 @@ class Config:
         self.PUBLIC_URL = _env("PUBLIC_URL", "http://127.0.0.1:8000")
         # "Forgot your password?" (POST /auth/password-reset): per address asked about and
         # per client address; choosing the new password, per client address.
-        self.RESET_RATE_LIMIT_ACCOUNT = _env("RESET_RATE_LIMIT_ACCOUNT", "3/15minutes;10/day")
+        self.RESET_RATE_LIMIT_ACCOUNT = _env("RESET_RATE_LIMIT_ACCOUNT", "5/hour;10/day")
         self.RESET_RATE_LIMIT_ADDRESS = _env("RESET_RATE_LIMIT_ADDRESS", "10/hour")
         self.RESET_CONFIRM_RATE_LIMIT = _env("RESET_CONFIRM_RATE_LIMIT", "20/hour")
         self.LOG_LEVEL = _env("LOG_LEVEL", "INFO")

@@ -14,6 +14,8 @@ from api.registry import app_services
 from api.services import mail_queue
 from api.services.jobs import JobFailed
 from api.services.mail import MailSettings
+from api.services.mail_texts import PASSWORD_RESET
+from api.services.password_reset import prepare_reset_mail
 
 if TYPE_CHECKING:  # the handler table in execute.py names run_mail_job
     from api.jobs.execute import JobContext
@@ -34,6 +36,7 @@ def run_mail_job(context: JobContext) -> None:
         context.services.mail,
         mail_settings(context.config),
         mail_id,
+        preparers={PASSWORD_RESET: prepare_reset_mail},
         clock=context.services.clock,
     )
     if outcome.status == "deferred" and outcome.retry_in is not None:

@@ -110,3 +110,16 @@ class ChangePasswordSchema(Schema):
         required=True, load_only=True, validate=validate.Length(min=1, max=PASSWORD_MAX)
     )
     new_password = password_field(required=True)
+
+
+class PasswordResetRequestSchema(Schema):
+    email = email_field(required=True)
+
+
+class PasswordResetConfirmSchema(Schema):
+    token = Text(
+        required=True,
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "the token from the link in the mail"},
+    )
+    password = password_field(required=True)

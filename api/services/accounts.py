@@ -19,6 +19,8 @@ from api.models import AuthSession, Role, User
 from api.models.base import utcnow
 from api.services import Db
 from api.services.errors import Conflict, Invalid, Unauthorized
+from api.services.mail_queue import queue_mail
+from api.services.mail_texts import PASSWORD_CHANGED
 from api.services.transaction import commit, unit_of_work
 from api.services.zones import is_place_zone
 
@@ -283,4 +285,10 @@ def change_password(
     user.password_hash = passwords.hash(new_password)
     user.password_changed_at = clock()
     revoke_other_sessions(session, user, current.family_id if current else None, clock=clock)
+    notify_password_changed(session, user, clock=clock)
     session.flush()
+
+
+def notify_password_changed(session: Db, user: User, *, clock: Clock = utcnow) -> None:
+    """The security notice that an account's password was changed."""
+    queue_mail(session, kind=PASSWORD_CHANGED, to=user.email, user_id=user.id, clock=clock)

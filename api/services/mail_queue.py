@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,6 +28,11 @@ from api.services.mail_texts import write_mail
 log = logging.getLogger("interlude.mail")
 
 Clock = Callable[[], datetime]
+
+# Fills in a mail's params when it is sent (None: there is nothing to send after all). The
+# forgotten-password mail makes its token then: the request that asked did the same work
+# whether or not the address has an account, and the token never waits in this table.
+Preparer = Callable[[Db, PendingMail, datetime], dict[str, Any] | None]
 
 MAIL_JOB = "mail"
 _NOTED = "interlude_mail_jobs"
@@ -90,6 +95,7 @@ def deliver(
     settings: MailSettings,
     mail_id: uuid.UUID,
     *,
+    preparers: Mapping[str, Preparer] | None = None,
     clock: Clock = utcnow,
 ) -> Outcome:
     """One attempt at one mail. Commits."""
@@ -105,7 +111,15 @@ def deliver(
     mail = session.get(PendingMail, mail_id)
     if mail is None:  # erased meanwhile
         return Outcome("skipped")
-    text = write_mail(settings, mail.kind, mail.params)
+    params = dict(mail.params)
+    prepare = (preparers or {}).get(mail.kind)
+    if prepare is not None:
+        prepared = prepare(session, mail, now)
+        if prepared is None:
+            return _drop(session, mail.id, "skipped")
+        params.update(prepared)
+        session.commit()  # what it made (a link's token) is valid before the mail leaves
+    text = write_mail(settings, mail.kind, params)
     message = build_message(
         settings,
         to=mail.to_address,
