@@ -26,6 +26,8 @@ from api.models.base import utcnow
 from api.services import Db
 from api.services.accounts import Clock
 from api.services.errors import Conflict, Forbidden, Invalid, NotFound
+from api.services.mail_texts import LINK_ENDED, LINK_MADE
+from api.services.notices import notify_link
 from api.services.transaction import unit_of_work
 
 INVITATION_DAYS = 7
@@ -103,6 +105,7 @@ def accept_invitation(
     )
     session.add(link)
     session.flush()  # the partial unique index turns a racing duplicate into a 409
+    notify_link(session, link, LINK_MADE, clock=clock)
     return link
 
 
@@ -156,6 +159,7 @@ def revoke_link(session: Db, link: CareLink, *, today: date, clock: Clock = utcn
         )
     ):
         _end(prescription, today=today, now=now, reason="link revoked")
+    notify_link(session, link, LINK_ENDED, clock=clock)
     session.flush()
 
 

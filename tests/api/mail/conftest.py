@@ -14,6 +14,7 @@ import pytest
 from flask import Flask
 
 from api.services.mail import SmtpTransport
+from tests.api.care.conftest import invite, link, linked, therapist  # noqa: F401  (fixtures)
 from tests.conftest import swapped_services
 from tests.smtp import SmtpServer, make_certificate
 
