@@ -27,7 +27,7 @@ from api.services import Db
 from api.services.accounts import Clock
 from api.services.errors import Conflict, Forbidden, Invalid, NotFound
 from api.services.mail_texts import LINK_ENDED, LINK_MADE
-from api.services.notices import notify_link
+from api.services.notices import mail_invitation, notify_link
 from api.services.transaction import unit_of_work
 
 INVITATION_DAYS = 7
@@ -45,9 +45,15 @@ def _code_hash(code: str) -> str:
 
 @unit_of_work
 def create_invitation(
-    session: Db, therapist: User, *, clock: Clock = utcnow, days: int = INVITATION_DAYS
+    session: Db,
+    therapist: User,
+    *,
+    clock: Clock = utcnow,
+    days: int = INVITATION_DAYS,
+    email: str | None = None,
 ) -> tuple[Invitation, str]:
-    """A new single-use code (128 random bits); only its hash is kept."""
+    """A new single-use code (128 random bits); only its hash is kept. With `email`, it is
+    mailed there too (the mail waits with the therapist's account: erasing it drops the mail)."""
     code = secrets.token_urlsafe(16)
     now = clock()
     invitation = Invitation(
@@ -58,6 +64,8 @@ def create_invitation(
     )
     session.add(invitation)
     session.flush()
+    if email:
+        mail_invitation(session, therapist, code, email, clock=clock)
     return invitation, code
 
 

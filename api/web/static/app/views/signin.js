@@ -32,7 +32,7 @@ function screen(main, context, template, kind, send) {
     await busy(form, async () => {
       try {
         context.signedIn(await send(data));
-        context.go("#/today");
+        context.go(context.takeDestination());
       } catch (error) {
         explain(form, error, kind);
       }

@@ -15,11 +15,17 @@ const SHARING = [
 ];
 const WHAT = { summary: "your summary", practices: "your practices", adherence: "how your plan is going", prescriptions: "your plan", export: "an export" };
 
-export async function therapists(main) {
+export async function therapists(main, _params, _context, query) {
   const view = clone("t-therapists");
   main.append(view);
   const form = view.querySelector('[data-form="accept"]');
   switches(byRole(form, "sharing"), "new", {});
+  // An invitation's link (#/therapists?code=…) fills the code in; the person still chooses.
+  const invited = query?.get("code");
+  if (invited) {
+    form.elements.namedItem("code").value = invited;
+    say(form, "Your invitation code is filled in. Choose what to share, then connect.");
+  }
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     clearErrors(form);
