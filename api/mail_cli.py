@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -20,8 +22,6 @@ mail = AppGroup("mail", help="Mail: a test message, and mail waiting to be sent.
 @click.option("--to", "to", required=True, help="The address to send the test mail to.")
 def send_test(to: str) -> None:
     """Send a test mail now, through the configured transport, and say how it went."""
-    import uuid
-
     services = app_services()
     settings = mail_settings(current_app.config)
     text = write_mail(settings, TEST, {})

@@ -88,3 +88,18 @@ def test_an_invitation_link_fills_in_the_code_after_signing_up(phone, app, make_
     assert page.get_by_label("Invitation code").input_value() == code
     page.get_by_role("button", name="Connect").click()
     page.get_by_role("heading", name="Dr. Okafor").wait_for()
+
+
+def test_both_screens_pass_axe_in_the_dark_scheme_too(make_phone):
+    phone = make_phone(color_scheme="dark", **PHONE)
+    page = phone.open("#/forgot")
+    page.get_by_role("button", name="Send me a link").click()
+    page.get_by_text("Enter the email address of your account.").wait_for()
+    check(phone, "dark-forgot-errors")
+    page = phone.open("#/reset?token=not-a-real-one")
+    page.get_by_label("New password").fill("a long enough passphrase")
+    page.get_by_role("button", name="Save my new password").click()
+    page.get_by_role("link", name="Ask for a new one").wait_for()
+    check(phone, "dark-reset-refused")
+    page = phone.open("#/reset")
+    page.get_by_text("This link is missing a part.").wait_for()
