@@ -100,16 +100,8 @@ def deliver(
 ) -> Outcome:
     """One attempt at one mail. Commits."""
     now = clock()
-    claimed = session.execute(
-        update(PendingMail)
-        .where(PendingMail.id == mail_id, PendingMail.next_attempt_at <= now)
-        .values(next_attempt_at=now + LEASE, attempts=PendingMail.attempts + 1)
-    )
-    session.commit()
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        return Outcome("skipped")
-    mail = session.get(PendingMail, mail_id)
-    if mail is None:  # erased meanwhile
+    mail = _claim(session, mail_id, now)
+    if mail is None:  # gone (sent, erased) or not due (another attempt has it)
         return Outcome("skipped")
     params = dict(mail.params)
     prepare = (preparers or {}).get(mail.kind)
@@ -141,6 +133,19 @@ def deliver(
         return _defer(session, mail, str(failure), now)
     log.info("mail %s (%s) sent through %s", mail.id, mail.kind, transport.describe())
     return _drop(session, mail.id, "sent")
+
+
+def _claim(session: Db, mail_id: uuid.UUID, now: datetime) -> PendingMail | None:
+    """Take the mail for this attempt (one conditional UPDATE: of two jobs, one wins)."""
+    claimed = session.execute(
+        update(PendingMail)
+        .where(PendingMail.id == mail_id, PendingMail.next_attempt_at <= now)
+        .values(next_attempt_at=now + LEASE, attempts=PendingMail.attempts + 1)
+    )
+    session.commit()
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    return session.get(PendingMail, mail_id)
 
 
 def _drop(session: Db, mail_id: uuid.UUID, status: str) -> Outcome:
