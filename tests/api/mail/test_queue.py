@@ -117,3 +117,26 @@ def test_flask_mail_test_through_smtp_says_what_went_wrong(app, smtp):
     refused = runner.invoke(args=["mail", "test", "--to", "x@refused.example.org"])
     assert refused.exit_code == 1 and "Not sent: the recipient was refused (550)" in refused.output
     assert [m.recipients for m in smtp.capture.messages] == [["ops@example.org"]]
+
+
+def test_the_thread_runner_retries_by_itself_until_the_server_is_back(
+    app, certificate, monkeypatch
+):
+    from api.jobs import ThreadRunner
+
+    monkeypatch.setattr(mail_queue, "FIRST_RETRY_SECONDS", 0.2)  # not 30 s, for the test
+    server = SmtpServer(*certificate, port=free_port())
+    transport = SmtpTransport(server.url, timeout=2, tls_context=server.client_tls())
+    runner = ThreadRunner(app, workers=1)
+    with swapped_services(app, mail=transport, jobs=runner):
+        queue_test_mail(app)
+        deadline = datetime.now(UTC) + timedelta(seconds=20)
+        while not any(m.attempts for m in pending(app)) and datetime.now(UTC) < deadline:
+            server.capture.arrived.wait(0.05)
+        server.start()  # after the first attempt failed
+        try:
+            assert server.capture.arrived.wait(20), pending(app)
+        finally:
+            runner.shutdown(wait=True)
+            server.stop()
+    assert [m.recipients for m in server.capture.messages] == [["robin@example.org"]]
