@@ -87,6 +87,8 @@ class Config:
         self.RESET_RATE_LIMIT_ACCOUNT = _env("RESET_RATE_LIMIT_ACCOUNT", "5/hour;10/day")
         self.RESET_RATE_LIMIT_ADDRESS = _env("RESET_RATE_LIMIT_ADDRESS", "10/hour")
         self.RESET_CONFIRM_RATE_LIMIT = _env("RESET_CONFIRM_RATE_LIMIT", "20/hour")
+        # Invitations sent by mail, per therapist (the code alone is not limited).
+        self.INVITE_MAIL_RATE_LIMIT = _env("INVITE_MAIL_RATE_LIMIT", "30/hour;100/day")
         self.LOG_LEVEL = _env("LOG_LEVEL", "INFO")
         # The web app's files (index.html, sw.js, app/...); empty: the ones in the package.
         self.WEB_DIR = _env("WEB_DIR", "")

@@ -78,3 +78,23 @@ def test_a_therapist_who_erases_their_account_drops_the_invitation_waiting_to_go
         with app.app_context():
             kinds = [m.kind for m in db.session.query(PendingMail)]
     assert kinds == ["account_erased"]
+
+
+def test_invitations_by_mail_are_rate_limited_per_therapist(
+    app, client, therapist, make_user, smtp
+):
+    app.config["INVITE_MAIL_RATE_LIMIT"] = "2/hour"
+    try:
+        answers = [
+            client.post(URL, json={"email": f"c{n}@example.org"}, headers=therapist.headers)
+            for n in range(3)
+        ]
+        other = make_user("therapist")
+        elsewhere = client.post(URL, json={"email": "d@example.org"}, headers=other.headers)
+        without_mail = client.post(URL, headers=therapist.headers)
+    finally:
+        app.config["INVITE_MAIL_RATE_LIMIT"] = "30/hour;100/day"
+    assert [a.status_code for a in answers] == [201, 201, 429]
+    assert answers[2].headers["Retry-After"]
+    assert elsewhere.status_code == 201 and without_mail.status_code == 201
+    assert len(smtp.capture.messages) == 3
