@@ -87,6 +87,9 @@ class Config:
         self.RESET_RATE_LIMIT_ACCOUNT = _env("RESET_RATE_LIMIT_ACCOUNT", "5/hour;10/day")
         self.RESET_RATE_LIMIT_ADDRESS = _env("RESET_RATE_LIMIT_ADDRESS", "10/hour")
         self.RESET_CONFIRM_RATE_LIMIT = _env("RESET_CONFIRM_RATE_LIMIT", "20/hour")
+        # Mails to an account's owner about sign-ups with its address, per address: more
+        # sign-ups are answered alike and change nothing, but are not mailed about.
+        self.SIGNUP_NOTICE_LIMIT = _env("SIGNUP_NOTICE_LIMIT", "3/day")
         # Invitations sent by mail, per therapist (the code alone is not limited).
         self.INVITE_MAIL_RATE_LIMIT = _env("INVITE_MAIL_RATE_LIMIT", "30/hour;100/day")
         self.LOG_LEVEL = _env("LOG_LEVEL", "INFO")

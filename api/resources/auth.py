@@ -9,7 +9,7 @@ from marshmallow import missing
 from werkzeug.wrappers import Response
 
 from api.extensions import db
-from api.ratelimit import enforce
+from api.ratelimit import enforce, limiter
 from api.resources.deps import now, passwords, token_policy
 from api.schemas.accounts import (
     MessageSchema,
@@ -84,12 +84,18 @@ class Register(MethodView):
 
         The answer is the same whether or not the address already has an account, so that
         sign-up does not reveal who uses the service: sign in next with the same address and
-        password. Rate limited per client address and in total (429 with Retry-After), before
-        any password is hashed."""
+        password. The owner of an address that has an account gets a mail saying someone tried
+        (at most a few a day). Rate limited per client address and in total (429 with
+        Retry-After), before any password is hashed."""
         config = current_app.config
         enforce(config["REGISTER_RATE_LIMIT_ADDRESS"], f"register-addr:{request.remote_addr}")
         enforce(config["REGISTER_RATE_LIMIT_TOTAL"], "register-all")
-        message = accounts.register_client(db.session, passwords(), **data)
+        email = accounts.normalise_email(data["email"])
+        # Counted for every address alike; past it, an owner is not mailed about it again.
+        notify = limiter.allows(config["SIGNUP_NOTICE_LIMIT"], f"signup-notice:{email}")
+        message = accounts.register_client(
+            db.session, passwords(), notify_owner=notify, clock=now, **data
+        )
         return {"message": message}
 
 

@@ -133,11 +133,13 @@ def register_client(
     password: str,
     display_name: str | None = None,
     timezone: str = "UTC",
+    notify_owner: bool = True,
     clock: Clock = utcnow,
 ) -> str:
     """Self sign-up that does not tell whether an address has an account: the same answer
     either way, and the password is hashed either way so that the time taken is alike. The
-    owner of an address that has an account gets a mail saying someone tried."""
+    owner of an address that has an account gets a mail saying someone tried, unless
+    `notify_owner` is false (the view limits how often)."""
     email = normalise_email(email)
     check_timezone(timezone)
     password_hash = passwords.hash(password)
@@ -149,7 +151,7 @@ def register_client(
                 session.add(user)
         except IntegrityError:
             pass  # a simultaneous sign-up with the same address made it first
-    else:  # tell the owner: it was them (forgot they had one) or someone using their address
+    elif notify_owner:  # it was them (forgot they had one), or someone using their address
         queue_mail(session, kind=SIGNUP_ATTEMPT, to=email, user_id=owner, clock=clock)
     return REGISTERED
 

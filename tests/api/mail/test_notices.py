@@ -84,3 +84,10 @@ def test_a_therapist_who_erases_their_account_ends_the_links_and_clients_are_tol
     got = subjects(smtp)
     assert ([linked.client.email], "A change to who can see your practice") in got[1:]
     assert ([therapist.email], "Your Interlude account was erased") in got
+
+
+def test_repeated_sign_ups_with_a_taken_address_do_not_flood_its_inbox(client, client_user, smtp):
+    body = {"email": client_user.email, "password": "a long enough secret", "timezone": "UTC"}
+    answers = {client.post(REGISTER, json=body).get_data() for _ in range(5)}
+    assert len(answers) == 1  # alike every time
+    assert len(smtp.capture.messages) == 3  # INTERLUDE_SIGNUP_NOTICE_LIMIT: 3 a day
