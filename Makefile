@@ -24,6 +24,7 @@ run: $(VENV)/.installed-run
 	$(FLASK) db upgrade
 	$(FLASK) content sync
 	@echo "Interlude: open http://127.0.0.1:8000/ (the app) · API: http://127.0.0.1:8000/api/v1 · docs: http://127.0.0.1:8000/api/docs · health: /healthz, /readyz"
+	@$(FLASK) mail where
 	$(BIN)/gunicorn -c infra/gunicorn.conf.py "api:create_app()"
 
 test: $(VENV)/.installed-dev

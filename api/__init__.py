@@ -22,6 +22,7 @@ from api.config import Config
 from api.errors import register_error_handlers
 from api.extensions import api, cors, db, migrate
 from api.jobs import make_runner
+from api.jobs.mail import init_mail
 from api.jsondepth import refuse_deep_json
 from api.logs import configure_logging
 from api.openapi import register_converters
@@ -30,6 +31,7 @@ from api.ratelimit import limiter
 from api.registry import AppServices, app_services, install_services
 from api.services.accounts import Passwords
 from api.services.health import database_check
+from api.services.mail import transport_from_url
 from api.services.support import load_support
 from api.storage import storage_from_url
 from api.transactions import begin_statement, refuse_undeclared_writes
@@ -77,6 +79,7 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
     register_error_handlers(app, api, db)
     _register_blueprints(app)
     _register_hooks(app)
+    init_mail(app)
     refuse_deep_json(app)
     register_query_check(app, api)
     install_services(app, _build_services(app))
@@ -105,6 +108,11 @@ def _build_services(app: Flask) -> AppServices:
         readiness={"database": database, "storage": lambda: app_services(app).storage.check()},
         web=web,
         support=support,
+        mail=transport_from_url(
+            app.config["MAIL_URL"],
+            outbox=Path(app.instance_path) / "outbox",
+            timeout=app.config["MAIL_TIMEOUT_SECONDS"],
+        ),
     )
 
 

@@ -64,7 +64,10 @@ def create_user(email: str, role: str, display_name: str | None, timezone: str, 
 def register_cli(app: Flask, app_factory: AppFactory) -> None:
     """The `users` and `content` commands. `app_factory` is `create_app`, handed in by it:
     each worker process of `content sync` builds the app again with it."""
+    from api.mail_cli import mail
+
     app.cli.add_command(users)
+    app.cli.add_command(mail)
     app.cli.add_command(_content_group(app_factory))
 
 

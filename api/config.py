@@ -75,6 +75,23 @@ class Config:
         self.RATELIMIT_STORAGE_URI = _env(
             "RATELIMIT_STORAGE_URI", f"sqlite:///{INSTANCE_DIR / 'ratelimits.sqlite'}"
         )
+        # Mail (docs/mail.md): unset, each mail is written into instance/outbox/ as an .eml
+        # file; smtp://user:password@host:587 (STARTTLS) or smtps://user:password@host:465.
+        self.MAIL_URL = _env("MAIL_URL", "")
+        self.MAIL_FROM = _env("MAIL_FROM", "Interlude <noreply@localhost>")
+        self.MAIL_TIMEOUT_SECONDS = float(_env("MAIL_TIMEOUT_SECONDS", "20"))
+        # Where people open the app: the links in mails start with it.
+        self.PUBLIC_URL = _env("PUBLIC_URL", "http://127.0.0.1:8000")
+        # "Forgot your password?" (POST /auth/password-reset): per address asked about and
+        # per client address; choosing the new password, per client address.
+        self.RESET_RATE_LIMIT_ACCOUNT = _env("RESET_RATE_LIMIT_ACCOUNT", "5/hour;10/day")
+        self.RESET_RATE_LIMIT_ADDRESS = _env("RESET_RATE_LIMIT_ADDRESS", "10/hour")
+        self.RESET_CONFIRM_RATE_LIMIT = _env("RESET_CONFIRM_RATE_LIMIT", "20/hour")
+        # Mails to an account's owner about sign-ups with its address, per address: more
+        # sign-ups are answered alike and change nothing, but are not mailed about.
+        self.SIGNUP_NOTICE_LIMIT = _env("SIGNUP_NOTICE_LIMIT", "3/day")
+        # Invitations sent by mail, per therapist (the code alone is not limited).
+        self.INVITE_MAIL_RATE_LIMIT = _env("INVITE_MAIL_RATE_LIMIT", "30/hour;100/day")
         self.LOG_LEVEL = _env("LOG_LEVEL", "INFO")
         # The web app's files (index.html, sw.js, app/...); empty: the ones in the package.
         self.WEB_DIR = _env("WEB_DIR", "")

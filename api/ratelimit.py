@@ -56,6 +56,16 @@ class RateLimits:
                 headers={"Retry-After": str(retry_after)},
             )
 
+    def allows(self, limits: str, key: str) -> bool:
+        """Count one hit for `key` and say whether it is within every limit in `limits`,
+        without refusing anything (for what a request may do besides its answer). When the
+        storage cannot be reached, it allows."""
+        assert self._strategy is not None, "RateLimits.init_app was not called"
+        try:
+            return all(self._strategy.hit(item, "interlude", key) for item in parse_many(limits))
+        except StorageError:
+            return True
+
 
 limiter = RateLimits()
 

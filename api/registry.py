@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # types only: these modules read their services through this 
     from api.cache import CatalogCache
     from api.jobs.runners import JobRunner
     from api.services.accounts import Passwords
+    from api.services.mail import MailTransport
     from api.services.support import Support
     from api.storage.base import Storage
     from api.web import WebApp
@@ -36,6 +37,7 @@ class AppServices:
     readiness: Mapping[str, Callable[[], None]]
     web: WebApp
     support: Support
+    mail: MailTransport
     clock: Callable[[], datetime] = utcnow  # the server's; tests freeze it
 
 

@@ -16,6 +16,7 @@ from flask import Flask, current_app
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.extensions import db
+from api.jobs.mail import run_mail_job
 from api.models import Job, JobStatus
 from api.registry import AppServices, app_services
 from api.services import rendering
@@ -27,6 +28,7 @@ from api.services.jobs import (
     fail_job,
     finish_job,
 )
+from api.services.mail_queue import MAIL_JOB
 
 log = logging.getLogger("interlude.jobs")
 
@@ -70,6 +72,7 @@ def _run_render(context: JobContext) -> None:
 
 HANDLERS: dict[str, Handler] = {
     rendering.RENDER_JOB: Handler(run=_run_render, abandon=rendering.fail_render_job),
+    MAIL_JOB: Handler(run=run_mail_job),
 }
 
 

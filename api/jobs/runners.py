@@ -17,8 +17,10 @@ Every runner only passes a job id along; the job's state is in the database.
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any, Protocol
 
 from flask import Flask, has_app_context
@@ -40,6 +42,9 @@ class JobRunner(Protocol):
     def submit(self, job_id: uuid.UUID) -> None:
         """Run the (committed, queued) job some time soon."""
 
+    def submit_later(self, job_id: uuid.UUID, delay_seconds: float) -> None:
+        """Run the (committed, queued) job once `delay_seconds` have passed (a mail's retry)."""
+
     def shutdown(self, *, wait: bool = True) -> None:
         """Stop taking jobs; with `wait`, let the running ones finish."""
 
@@ -58,6 +63,10 @@ class InlineRunner:
             db.session.commit()
         with self.app.app_context():
             execute_job(job_id)
+
+    def submit_later(self, job_id: uuid.UUID, delay_seconds: float) -> None:
+        # Nothing waits in the test suite: a test (or `flask mail send-due`) runs what is due.
+        log.info("job %s: left queued for a later `flask mail send-due`", job_id)
 
     def shutdown(self, *, wait: bool = True) -> None:
         pass
@@ -80,6 +89,12 @@ class ThreadRunner:
         except RuntimeError as exc:  # the pool has been shut down (the process is stopping)
             with self.app.app_context():
                 abandon_job(job_id, f"the server was stopping ({exc}) — the job can be retried")
+
+    def submit_later(self, job_id: uuid.UUID, delay_seconds: float) -> None:
+        # A timer thread; lost if the process stops, when `flask mail send-due` picks it up.
+        timer = threading.Timer(delay_seconds, self.submit, args=(job_id,))
+        timer.daemon = True
+        timer.start()
 
     def _run(self, job_id: uuid.UUID) -> None:
         try:
@@ -119,6 +134,23 @@ class RQRunner:
             log.warning("job %s: the job queue is unreachable: %s", job_id, exc)
             with self.app.app_context():
                 abandon_job(job_id, f"job queue unreachable: {exc} — the job can be retried")
+
+    def submit_later(self, job_id: uuid.UUID, delay_seconds: float) -> None:
+        from redis.exceptions import RedisError
+
+        # Needs workers started with --with-scheduler (RQ's scheduler moves it to the queue).
+        try:
+            self.queue.enqueue_in(
+                timedelta(seconds=delay_seconds),
+                WORKER_FUNCTION,
+                str(job_id),
+                job_timeout=RQ_JOB_TIMEOUT_SECONDS,
+                result_ttl=0,
+                failure_ttl=RQ_FAILURE_TTL_SECONDS,
+                description=f"interlude job {job_id}",
+            )
+        except RedisError as exc:  # the mail stays pending: `flask mail send-due` finds it
+            log.warning("job %s: the job queue is unreachable: %s", job_id, exc)
 
     def shutdown(self, *, wait: bool = True) -> None:
         self.connection.close()

@@ -12,6 +12,7 @@ from api.models.content import (
     VersionStatus,
 )
 from api.models.jobs import Job, JobStatus
+from api.models.mail import PasswordReset, PendingMail
 from api.models.practice import Practice
 
 __all__ = [
@@ -24,6 +25,8 @@ __all__ = [
     "Invitation",
     "Job",
     "JobStatus",
+    "PasswordReset",
+    "PendingMail",
     "Practice",
     "Prescription",
     "Recording",

@@ -9,10 +9,12 @@ from marshmallow import missing
 from werkzeug.wrappers import Response
 
 from api.extensions import db
-from api.ratelimit import enforce
-from api.resources.deps import passwords, token_policy
+from api.ratelimit import enforce, limiter
+from api.resources.deps import now, passwords, token_policy
 from api.schemas.accounts import (
     MessageSchema,
+    PasswordResetConfirmSchema,
+    PasswordResetRequestSchema,
     RefreshRequestSchema,
     RegisterSchema,
     TokenRequestSchema,
@@ -20,7 +22,7 @@ from api.schemas.accounts import (
 )
 from api.schemas.overlay import Overlay
 from api.security import auth_required, current_auth_session, documents
-from api.services import accounts
+from api.services import accounts, password_reset
 from api.services.errors import Unauthorized
 from api.transactions import writes
 
@@ -82,12 +84,18 @@ class Register(MethodView):
 
         The answer is the same whether or not the address already has an account, so that
         sign-up does not reveal who uses the service: sign in next with the same address and
-        password. Rate limited per client address and in total (429 with Retry-After), before
-        any password is hashed."""
+        password. The owner of an address that has an account gets a mail saying someone tried
+        (at most a few a day). Rate limited per client address and in total (429 with
+        Retry-After), before any password is hashed."""
         config = current_app.config
         enforce(config["REGISTER_RATE_LIMIT_ADDRESS"], f"register-addr:{request.remote_addr}")
         enforce(config["REGISTER_RATE_LIMIT_TOTAL"], "register-all")
-        message = accounts.register_client(db.session, passwords(), **data)
+        email = accounts.normalise_email(data["email"])
+        # Counted for every address alike; past it, an owner is not mailed about it again.
+        notify = limiter.allows(config["SIGNUP_NOTICE_LIMIT"], f"signup-notice:{email}")
+        message = accounts.register_client(
+            db.session, passwords(), notify_owner=notify, clock=now, **data
+        )
         return {"message": message}
 
 
@@ -153,3 +161,45 @@ class Logout(MethodView):
         The refresh cookie, if any, is cleared."""
         accounts.revoke_family(db.session, current_auth_session().family_id)
         clear_refresh_cookie()
+
+
+@blp.route("/password-reset")
+class PasswordReset(MethodView):
+    @writes
+    @blp.arguments(PasswordResetRequestSchema)
+    @blp.response(202, MessageSchema)
+    @documents(415, 429)
+    @blp.doc(operationId="requestPasswordReset")
+    def post(self, data):
+        """Forgot your password? Ask for a link to choose a new one
+
+        If the address has an account, a mail with a single-use link (valid 30 minutes) is
+        sent; a newer link replaces older ones. The answer is the same whether or not the
+        address has an account. Rate limited per address asked about and per client address
+        (429 with Retry-After)."""
+        config = current_app.config
+        enforce(config["RESET_RATE_LIMIT_ADDRESS"], f"reset-addr:{request.remote_addr}")
+        email = accounts.normalise_email(data["email"])
+        enforce(config["RESET_RATE_LIMIT_ACCOUNT"], f"reset-acct:{email}")
+        return {
+            "message": password_reset.request_password_reset(db.session, email=email, clock=now)
+        }
+
+
+@blp.route("/password-reset/confirm")
+class PasswordResetConfirm(MethodView):
+    @writes
+    @blp.arguments(PasswordResetConfirmSchema)
+    @blp.response(204)
+    @documents(404, 415, 429)
+    @blp.doc(operationId="confirmPasswordReset")
+    def post(self, data):
+        """Choose a new password with the token from the mailed link
+
+        The password follows the sign-up rules. Every session of the account ends (all
+        refresh tokens stop working) and the account's owner gets a notice by mail. A used,
+        expired or unknown token answers 404 with a message saying to ask for a new link."""
+        enforce(
+            current_app.config["RESET_CONFIRM_RATE_LIMIT"], f"reset-confirm:{request.remote_addr}"
+        )
+        password_reset.confirm_password_reset(db.session, passwords(), clock=now, **data)

@@ -22,6 +22,7 @@ from api.schemas.care import (
     AdherenceSchema,
     ClientPracticePageSchema,
     ClientSchema,
+    InvitationRequestSchema,
     InvitationSchema,
     LinkSchema,
     PlanQuerySchema,
@@ -54,11 +55,25 @@ blp = Blueprint(
 class Invitations(MethodView):
     @writes
     @auth_required(Role.THERAPIST)
+    @blp.arguments(InvitationRequestSchema, required=False)
     @blp.response(201, InvitationSchema)
+    @documents(415, 429)
     @blp.doc(operationId="createInvitation")
-    def post(self):
-        """Create a single-use invitation code for a client (valid for 7 days)"""
-        invitation, code = care.create_invitation(db.session, current_user(), clock=now)
+    def post(self, data):
+        """Create a single-use invitation code for a client (valid for 7 days)
+
+        With `email`, the code is also mailed to that address (from your display name, with
+        a neutral subject and a link that opens the app with the code filled in); mailed
+        invitations are rate limited per therapist. The code is returned either way, to read
+        aloud or pass on."""
+        email = (data or {}).get("email")
+        if email:
+            enforce(
+                current_app.config["INVITE_MAIL_RATE_LIMIT"], f"invite-mail:{current_user().id}"
+            )
+        invitation, code = care.create_invitation(
+            db.session, current_user(), clock=now, email=email
+        )
         return Overlay(invitation, code=code)
 
 

@@ -140,3 +140,16 @@ class StaffSchema(Schema):
     disabled_at = fields.DateTime(
         allow_none=True, required=True, metadata={"description": "null while the account works"}
     )
+
+
+class PasswordResetRequestSchema(Schema):
+    email = email_field(required=True)
+
+
+class PasswordResetConfirmSchema(Schema):
+    token = Text(
+        required=True,
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "the token from the link in the mail"},
+    )
+    password = password_field(required=True)

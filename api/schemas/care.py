@@ -8,12 +8,18 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, pre_dump, validate, validates_schema
 
 from api.models import AccessLogEntry, CareLink, Practice, Prescription
+from api.schemas.accounts import email_field
 from api.schemas.fields import BoundedDate, ClockTime, Slug, Text
 from api.schemas.overlay import Overlay
 from api.schemas.practices import PracticeSchema, StrictBoolean
 from api.services.care import masked_practice
 from api.services.care_reads import ClientOverview
 from api.services.schedule import DAY_NAMES, Schedule
+
+
+class InvitationRequestSchema(Schema):
+    # Also mail the code to this address (see the operation's description).
+    email = email_field()
 
 
 class InvitationSchema(Schema):

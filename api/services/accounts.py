@@ -19,6 +19,8 @@ from api.models import AuthSession, Role, User
 from api.models.base import utcnow
 from api.services import Db
 from api.services.errors import Conflict, Invalid, Unauthorized
+from api.services.mail_queue import queue_mail
+from api.services.mail_texts import PASSWORD_CHANGED, SIGNUP_ATTEMPT
 from api.services.transaction import commit, unit_of_work
 from api.services.zones import is_place_zone
 
@@ -132,19 +134,26 @@ def register_client(
     password: str,
     display_name: str | None = None,
     timezone: str = "UTC",
+    notify_owner: bool = True,
+    clock: Clock = utcnow,
 ) -> str:
     """Self sign-up that does not tell whether an address has an account: the same answer
-    either way, and the password is hashed either way so that the time taken is alike."""
+    either way, and the password is hashed either way so that the time taken is alike. The
+    owner of an address that has an account gets a mail saying someone tried, unless
+    `notify_owner` is false (the view limits how often)."""
     email = normalise_email(email)
     check_timezone(timezone)
     password_hash = passwords.hash(password)
-    if session.scalar(select(User.id).where(User.email == email)) is None:
+    owner = session.scalar(select(User.id).where(User.email == email))
+    if owner is None:
         user = _new_user(email, password_hash, Role.CLIENT, display_name, timezone)
         try:
             with session.begin_nested():
                 session.add(user)
         except IntegrityError:
             pass  # a simultaneous sign-up with the same address made it first
+    elif notify_owner:  # it was them (forgot they had one), or someone using their address
+        queue_mail(session, kind=SIGNUP_ATTEMPT, to=email, user_id=owner, clock=clock)
     return REGISTERED
 
 
@@ -302,4 +311,10 @@ def change_password(
     user.password_hash = passwords.hash(new_password)
     user.password_changed_at = clock()
     revoke_other_sessions(session, user, current.family_id if current else None, clock=clock)
+    notify_password_changed(session, user, clock=clock)
     session.flush()
+
+
+def notify_password_changed(session: Db, user: User, *, clock: Clock = utcnow) -> None:
+    """The security notice that an account's password was changed."""
+    queue_mail(session, kind=PASSWORD_CHANGED, to=user.email, user_id=user.id, clock=clock)

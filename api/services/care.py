@@ -26,6 +26,8 @@ from api.models.base import utcnow
 from api.services import Db
 from api.services.accounts import Clock
 from api.services.errors import Conflict, Forbidden, Invalid, NotFound
+from api.services.mail_texts import LINK_ENDED, LINK_MADE
+from api.services.notices import mail_invitation, notify_link
 from api.services.transaction import unit_of_work
 
 INVITATION_DAYS = 7
@@ -43,9 +45,15 @@ def _code_hash(code: str) -> str:
 
 @unit_of_work
 def create_invitation(
-    session: Db, therapist: User, *, clock: Clock = utcnow, days: int = INVITATION_DAYS
+    session: Db,
+    therapist: User,
+    *,
+    clock: Clock = utcnow,
+    days: int = INVITATION_DAYS,
+    email: str | None = None,
 ) -> tuple[Invitation, str]:
-    """A new single-use code (128 random bits); only its hash is kept."""
+    """A new single-use code (128 random bits); only its hash is kept. With `email`, it is
+    mailed there too (the mail waits with the therapist's account: erasing it drops the mail)."""
     code = secrets.token_urlsafe(16)
     now = clock()
     invitation = Invitation(
@@ -56,6 +64,8 @@ def create_invitation(
     )
     session.add(invitation)
     session.flush()
+    if email:
+        mail_invitation(session, therapist, code, email, clock=clock)
     return invitation, code
 
 
@@ -103,6 +113,7 @@ def accept_invitation(
     )
     session.add(link)
     session.flush()  # the partial unique index turns a racing duplicate into a 409
+    notify_link(session, link, LINK_MADE, clock=clock)
     return link
 
 
@@ -156,6 +167,7 @@ def revoke_link(session: Db, link: CareLink, *, today: date, clock: Clock = utcn
         )
     ):
         _end(prescription, today=today, now=now, reason="link revoked")
+    notify_link(session, link, LINK_ENDED, clock=clock)
     session.flush()
 
 

@@ -21,6 +21,8 @@ from api.services import Db
 from api.services.accounts import Clock, Passwords
 from api.services.care import log_access, revoke_link
 from api.services.errors import Invalid
+from api.services.mail_queue import forget_mails_of, queue_mail
+from api.services.mail_texts import ACCOUNT_ERASED
 from api.services.stats import today_for
 from api.services.transaction import unit_of_work
 
@@ -127,5 +129,9 @@ def erase_account(
         .where(ExerciseVersion.published_by == user.id)
         .values(published_by=None)
     )
+    address = user.email
+    forget_mails_of(session, user.id)  # mail still waiting for the account goes with it
     session.execute(delete(User).where(User.id == user.id))  # the rest cascades or is nulled
+    # The last word, to the address it had; tied to no account, so nothing deletes it.
+    queue_mail(session, kind=ACCOUNT_ERASED, to=address, user_id=None, clock=clock)
     session.flush()

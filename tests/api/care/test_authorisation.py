@@ -439,6 +439,17 @@ MATRIX: dict[tuple[str, str], Row] = {
         lambda w, a: {"json": {"refresh_token": w.refresh_token}},
     ),
     ("POST", "/api/v1/auth/logout"): Row(signed_in(204), "/api/v1/auth/logout"),
+    ("POST", "/api/v1/auth/password-reset"): Row(
+        everyone(202),
+        "/api/v1/auth/password-reset",
+        lambda w, a: {"json": {"email": w.people["self"].email}},
+    ),
+    # A real link's token is tested in tests/api/mail; a made-up one is not found for anyone.
+    ("POST", "/api/v1/auth/password-reset/confirm"): Row(
+        everyone(404),
+        "/api/v1/auth/password-reset/confirm",
+        lambda w, a: {"json": {"token": "made-up-token", "password": PASSWORD}},
+    ),
     ("GET", "/api/v1/me"): Row(signed_in(200), "/api/v1/me"),
     ("PATCH", "/api/v1/me"): Row(
         signed_in(200), "/api/v1/me", lambda w, a: {"json": {"display_name": "Renamed"}}

@@ -179,6 +179,12 @@ export async function signUp({ email, password, display_name, timezone }) {
   }
 }
 
+// "Forgot your password?": the answer is the same whether or not the address has an account.
+export const requestPasswordReset = (email) =>
+  json("/auth/password-reset", { method: "POST", auth: false, body: { email } });
+export const confirmPasswordReset = (token, password) =>
+  json("/auth/password-reset/confirm", { method: "POST", auth: false, body: { token, password } });
+
 export async function loadProfile() {
   const me = await json("/me");
   keepProfile(me);

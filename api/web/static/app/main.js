@@ -9,6 +9,8 @@ import { h } from "./ui.js";
 const screens = {
   welcome: () => import("./views/signin.js").then((m) => m.welcome),
   signin: () => import("./views/signin.js").then((m) => m.signin),
+  forgot: () => import("./views/reset.js").then((m) => m.forgot),
+  reset: () => import("./views/reset.js").then((m) => m.reset),
   today: () => import("./views/today.js").then((m) => m.today),
   library: () => import("./views/library.js").then((m) => m.library),
   play: () => import("./views/player.js").then((m) => m.player),
@@ -26,7 +28,7 @@ const STAFF = {
   editor: () => import("./staff/editor.js"),
   admin: () => import("./staff/admin.js"),
 };
-const PUBLIC = new Set(["welcome", "signin", "support"]);
+const PUBLIC = new Set(["welcome", "signin", "support", "forgot", "reset"]);
 // Screens without typing on them may be drawn again when the service worker has fresher data.
 const REDRAWN = new Set(["today", "library", "progress", "support"]);
 
@@ -37,6 +39,7 @@ const app = {
   practising: false,
   update: null,
   note: null, // a sentence for the sign-in screen (why the person is there)
+  after: null, // where a signed-out person was going (an invitation link), for after sign-in
   flushError: null,
   waiting: 0,
 };
@@ -50,6 +53,12 @@ const context = {
     app.user = user;
     app.note = null;
     flush();
+  },
+  // Where to go once signed in: where the person was headed, else the role's first screen.
+  takeDestination() {
+    const hash = app.after;
+    app.after = null;
+    return hash || "#/";
   },
   takeNote() {
     const note = app.note;
@@ -85,7 +94,10 @@ async function route() {
   const own = role ? await STAFF[role]() : null;
   const home = own ? own.home : "today";
   let screen = name || (app.user ? home : "welcome");
-  if (!app.user && !PUBLIC.has(screen)) screen = "welcome";
+  if (!app.user && !PUBLIC.has(screen)) {
+    if (name) app.after = location.hash; // e.g. an invitation's link: back to it after sign-in
+    screen = "welcome";
+  }
   else if (app.user && (screen === "welcome" || screen === "signin")) screen = home;
   // A client's screen (Today after signing in, the brand's link) is a staff role's home.
   else if (own && !PUBLIC.has(screen) && !own.screens[screen] && screen in screens) screen = home;

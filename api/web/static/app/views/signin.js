@@ -32,7 +32,7 @@ function screen(main, context, template, kind, send) {
     await busy(form, async () => {
       try {
         context.signedIn(await send(data));
-        context.go("#/"); // the role's first screen: Today for a client
+        context.go(context.takeDestination());
       } catch (error) {
         explain(form, error, kind);
       }

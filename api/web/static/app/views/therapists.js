@@ -19,13 +19,17 @@ const WHAT = {
   "session summary": "a summary before your next session",
 };
 
-export async function therapists(main, _params, _context, search) {
+export async function therapists(main, _params, _context, query) {
   const view = clone("t-therapists");
   main.append(view);
   const form = view.querySelector('[data-form="accept"]');
-  // An invitation's QR code opens #/therapists?code=…: the code is filled in, sharing still chosen.
-  if (search?.get("code")) form.elements.code.value = search.get("code");
   switches(byRole(form, "sharing"), "new", {});
+  // An invitation's link (#/therapists?code=…) fills the code in; the person still chooses.
+  const invited = query?.get("code");
+  if (invited) {
+    form.elements.namedItem("code").value = invited;
+    say(form, "Your invitation code is filled in. Choose what to share, then connect.");
+  }
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     clearErrors(form);
