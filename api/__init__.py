@@ -154,10 +154,23 @@ def _register_blueprints(app: Flask) -> None:
         jobs,
         me,
         practices,
+        push,
         support,
     )
 
-    for module in (health, auth, me, admin, exercises, editor, jobs, practices, care, support):
+    for module in (
+        health,
+        auth,
+        me,
+        admin,
+        exercises,
+        editor,
+        jobs,
+        practices,
+        care,
+        push,
+        support,
+    ):
         api.register_blueprint(module.blp)
 
     static_dir = swagger_ui_bundle.swagger_ui_path

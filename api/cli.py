@@ -6,6 +6,7 @@ import logging
 import multiprocessing
 import os
 import sys
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -14,6 +15,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 from marshmallow import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 from tqdm import tqdm
 
 from api.errors import summarise_errors
@@ -21,7 +23,7 @@ from api.extensions import db
 from api.models import Role
 from api.registry import app_services
 from api.schemas.accounts import CreateUserSchema
-from api.services import accounts, library
+from api.services import accounts, library, push, push_send
 from api.services.errors import ServiceError
 from api.services.rendering import RenderSettings
 from api.storage import S3Storage
@@ -61,10 +63,83 @@ def create_user(email: str, role: str, display_name: str | None, timezone: str, 
     click.echo(f"created {user.role.value} {user.email} ({user.id})")
 
 
+push_group = AppGroup("push", help="Web Push (reminders).")
+
+
+@push_group.command("keys")
+def make_push_keys() -> None:
+    """Print a new VAPID key pair to put in .env."""
+    private, public = push.new_key_pair()
+    click.echo(f"INTERLUDE_VAPID_PRIVATE_KEY={private}")
+    click.echo("INTERLUDE_VAPID_SUBJECT=mailto:you@example.org")
+    click.echo(f"# the application server key (GET /api/v1/push/public-key): {public}")
+
+
+reminders_group = AppGroup("reminders", help="Reminders by Web Push.")
+_concurrency = click.option(
+    "--concurrency",
+    type=click.IntRange(1, 256),
+    default=16,
+    show_default=True,
+    help="Requests to push services at once.",
+)
+
+
+@reminders_group.command("send")
+@_concurrency
+def send_reminders(concurrency: int) -> None:
+    """Send every reminder due now, then exit (for cron or a systemd timer)."""
+    click.echo(_send_once(concurrency))
+
+
+@reminders_group.command("run")
+@_concurrency
+@click.option(
+    "--every",
+    type=click.IntRange(5, 3600),
+    default=60,
+    show_default=True,
+    help="Seconds between runs.",
+)
+def run_reminders(concurrency: int, every: int) -> None:
+    """Send due reminders every minute until stopped (for a container)."""
+    while True:
+        started = time.monotonic()
+        try:
+            click.echo(_send_once(concurrency))
+        except click.ClickException as error:
+            click.echo(f"Error: {error.message}", err=True)
+        except SQLAlchemyError as error:  # the database was away: try again next time
+            click.echo(
+                f"Error: the database could not be reached ({type(error).__name__})", err=True
+            )
+        finally:
+            db.session.remove()
+        time.sleep(max(0.0, every - (time.monotonic() - started)))
+
+
+def _send_once(concurrency: int) -> str:
+    settings = push.PushSettings.from_config(current_app.config)
+    try:
+        report = push_send.send_due(
+            db.session,
+            db.engine,
+            settings,
+            clock=app_services().clock,
+            options=push_send.SendOptions(concurrency=concurrency),
+        )
+    except ServiceError as error:
+        raise click.ClickException(error.message) from None
+    return str(report)
+
+
 def register_cli(app: Flask, app_factory: AppFactory) -> None:
-    """The `users` and `content` commands. `app_factory` is `create_app`, handed in by it:
-    each worker process of `content sync` builds the app again with it."""
+    """The `users`, `content`, `push` and `reminders` commands. `app_factory` is
+    `create_app`, handed in by it: each worker process of `content sync` builds the app again
+    with it."""
     app.cli.add_command(users)
+    app.cli.add_command(push_group)
+    app.cli.add_command(reminders_group)
     app.cli.add_command(_content_group(app_factory))
 
 

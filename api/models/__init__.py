@@ -12,6 +12,7 @@ from api.models.content import (
 )
 from api.models.jobs import Job, JobStatus
 from api.models.practice import Practice
+from api.models.push import PushSubscription, ReminderPreference, ReminderSend, SendStatus
 
 __all__ = [
     "AccessLogEntry",
@@ -24,9 +25,13 @@ __all__ = [
     "JobStatus",
     "Practice",
     "Prescription",
+    "PushSubscription",
     "Recording",
+    "ReminderPreference",
+    "ReminderSend",
     "Rendition",
     "Role",
+    "SendStatus",
     "User",
     "Variant",
     "VersionStatus",

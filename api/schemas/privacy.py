@@ -14,6 +14,7 @@ from api.schemas.accounts import MeSchema
 from api.schemas.care import AccessLogEntrySchema, InvitationSchema, LinkSchema, PrescriptionSchema
 from api.schemas.overlay import Overlay
 from api.schemas.practices import PracticeSchema
+from api.schemas.push import ReminderPreferencesSchema, SubscriptionSchema, preferences_answer
 from api.services.privacy import AccountExport
 
 
@@ -68,6 +69,19 @@ class ExportedInvitationSchema(InvitationSchema):
     used_at = fields.DateTime(allow_none=True)
 
 
+class ExportedSubscriptionSchema(SubscriptionSchema):
+    """A device's subscription; its auth secret is left out (it is the browser's, and a
+    secret: an export file may travel)."""
+
+    p256dh = fields.String()
+    updated_at = fields.DateTime()
+
+
+class ExportedRemindersSchema(ReminderPreferencesSchema):
+    class Meta:
+        exclude = ("push_available",)
+
+
 class Section(fields.Dict):
     """Documented as a plain object, as the export's sections always were; written with
     `schema`."""
@@ -81,7 +95,8 @@ class Section(fields.Dict):
 
 
 class ExportSchema(Schema):
-    """Your data: account, practices, links, prescriptions, access log, invitations. Dumps
+    """Your data: account, practices, links, prescriptions, access log, invitations, push
+    subscriptions and reminder preferences. Dumps
     an `AccountExport`."""
 
     format = fields.Integer(required=True)
@@ -91,8 +106,15 @@ class ExportSchema(Schema):
     prescriptions = fields.List(Section(ExportedPrescriptionSchema()), required=True)
     access_log = fields.List(Section(ExportedAccessSchema()), required=True)
     invitations = fields.List(Section(ExportedInvitationSchema()), required=True)
+    push_subscriptions = fields.List(Section(ExportedSubscriptionSchema()), required=True)
+    reminders = Section(ExportedRemindersSchema(), required=True, allow_none=True)
 
     @pre_dump
     def name_clients(self, export: AccountExport, **kwargs: Any) -> Overlay:
         links = [Overlay(link, client_name=export.client_name(link)) for link in export.links]
-        return Overlay(export, links=links)
+        reminders = (
+            None
+            if export.reminders is None
+            else preferences_answer(export.reminders, push_available=False)
+        )
+        return Overlay(export, links=links, reminders=reminders)

@@ -6,7 +6,17 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, or_, select
 
-from api.models import AccessLogEntry, CareLink, Invitation, Practice, Prescription, User
+from api.models import (
+    AccessLogEntry,
+    CareLink,
+    Invitation,
+    Practice,
+    Prescription,
+    PushSubscription,
+    ReminderPreference,
+    ReminderSend,
+    User,
+)
 from api.models.base import utcnow
 from api.services import Db
 from api.services.accounts import Clock, Passwords
@@ -29,6 +39,8 @@ class AccountExport:
     prescriptions: list[Prescription]
     access_log: list[AccessLogEntry]
     invitations: list[Invitation]
+    push_subscriptions: list[PushSubscription]
+    reminders: ReminderPreference | None
     format: int = EXPORT_FORMAT
 
     def client_name(self, link: CareLink) -> str | None:
@@ -42,7 +54,8 @@ class AccountExport:
 @unit_of_work(keep_loaded=True)
 def export_account(session: Db, user: User, *, clock: Clock = utcnow) -> AccountExport:
     """Everything stored about `user`: the account, practices, links (either side),
-    prescriptions (received or written), the access log, and invitations they made.
+    prescriptions (received or written), the access log, invitations they made, their
+    push subscriptions and reminder preferences.
     A therapist's export names their linked clients, so it is logged for each of them
     (the caller commits)."""
     practices = session.scalars(
@@ -68,8 +81,20 @@ def export_account(session: Db, user: User, *, clock: Clock = utcnow) -> Account
     invitations = session.scalars(
         select(Invitation).where(Invitation.therapist_id == user.id).order_by(Invitation.created_at)
     )
+    subscriptions = session.scalars(
+        select(PushSubscription)
+        .where(PushSubscription.user_id == user.id)
+        .order_by(PushSubscription.created_at)
+    )
     export = AccountExport(
-        user, list(practices), list(links), list(prescriptions), list(access), list(invitations)
+        user,
+        list(practices),
+        list(links),
+        list(prescriptions),
+        list(access),
+        list(invitations),
+        list(subscriptions),
+        session.get(ReminderPreference, user.id),
     )
     seen = [
         link.client_id
@@ -87,7 +112,7 @@ def erase_account(
 ) -> None:
     """Delete the person and everything that is theirs. Prescriptions a therapist wrote for
     them stay in the therapist's records without the client; the practices, links, access
-    log, sessions and the account go."""
+    log, push subscriptions, reminders, sessions and the account go."""
     if not passwords.verify(user.password_hash, password):
         raise Invalid("password", "The password is not right; nothing was erased.")
     # A therapist who leaves ends what they prescribed, as a revoked link would: their
@@ -101,5 +126,7 @@ def erase_account(
         delete(CareLink).where(or_(CareLink.client_id == user.id, CareLink.therapist_id == user.id))
     )
     session.execute(delete(Invitation).where(Invitation.therapist_id == user.id))
+    for table in (ReminderSend, PushSubscription, ReminderPreference):
+        session.execute(delete(table).where(table.user_id == user.id))
     session.execute(delete(User).where(User.id == user.id))  # the rest cascades or is nulled
     session.flush()

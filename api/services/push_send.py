@@ -1,0 +1,342 @@
+"""Sending reminders: each one recorded before it is sent, so it goes out once.
+
+A run (`send_due`) first *claims* in one transaction: it inserts a `reminder_sends` row for
+every due reminder (`reminders.find_due`), with its own claim id, skipping any whose key
+(prescription, client day, device) another run already wrote; and it takes over rows left
+`claimed` by a run that died before sending (claimed longer ago than `lease`) and rows left
+for `retry`. Then, for each row it holds, a worker thread marks it `sending` (only if it is
+still this run's and still `claimed`), makes the request, and writes the outcome.
+
+So two runs at once never send the same reminder (the unique key, and the guarded update),
+and a run killed after claiming leaves `claimed` rows that the next run sends. A run killed
+*during* a request leaves the row `sending`, and nothing sends it again: at most once. We
+chose that over at least once because a reminder twice is the one thing we promised not to
+do, and losing one is mild (the person's plan is still in the app); the window is one request
+of a process that was killed. For the same reason a read timeout is final (the service may
+have taken it), while a refused connection (nothing reached it), 429 and 5xx are retried
+with backoff within the run and then left as `retry` for the next run, until `STALE`.
+
+404 and 410 mean the browser unsubscribed: the subscription is deleted. Logs name the
+subscription id and the push service's host, never the endpoint's path (its secret part)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from pywebpush import WebPusher
+from requests.adapters import HTTPAdapter
+from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
+
+from api.models import (
+    Prescription,
+    PushSubscription,
+    ReminderPreference,
+    ReminderSend,
+    SendStatus,
+)
+from api.services import Db
+from api.services.push import PushSettings, b64url
+from api.services.reminders import STALE, Reminder, find_due
+from api.services.transaction import unit_of_work
+
+log = logging.getLogger("interlude.reminders")
+
+TITLE = "Interlude"
+PLAIN_TEXT = "A moment for your practice, whenever it suits you."
+NAMED_TEXT = "A moment for {title}, whenever it suits you."
+VAPID_HOURS = 12  # a signed token is reused per push service for this long
+
+
+@dataclass(frozen=True)
+class SendOptions:
+    concurrency: int = 16
+    connect_timeout: float = 3.0
+    read_timeout: float = 10.0
+    attempts: int = 3  # per run, for 429 and 5xx
+    backoff: float = 0.5  # seconds, doubled each attempt
+    lease: timedelta = timedelta(minutes=5)  # a claim older than this was left by a dead run
+    stale: timedelta = STALE
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A claimed row with what sending it needs."""
+
+    send_id: int
+    subscription_id: uuid.UUID
+    endpoint: str
+    p256dh: str
+    auth: str
+    payload: bytes
+    ttl: int
+    topic: str
+
+
+def lock_screen_payload(
+    prescription: Prescription, day: Any, *, name_exercise: bool
+) -> dict[str, Any]:
+    """What the notification shows: never mood, therapist or anything about health; the
+    exercise only when the person allowed it. `url` opens the due practice."""
+    exercise = prescription.exercise
+    title = exercise.title or exercise.slug
+    length = prescription.length_minutes or ""
+    return {
+        "title": TITLE,
+        "body": NAMED_TEXT.format(title=title) if name_exercise else PLAIN_TEXT,
+        "url": f"/#/play/{exercise.slug}/{length}?p={prescription.id}",
+        "tag": f"reminder-{prescription.id}-{day}",
+    }
+
+
+@unit_of_work
+def claim_due(
+    session: Db, run: uuid.UUID, reminders: list[Reminder], now: datetime, options: SendOptions
+) -> int:
+    """Record `reminders` for this run (skipping keys already recorded) and take over stale
+    claims and retries. Returns how many rows the run holds."""
+    rows = [
+        {
+            "prescription_id": r.prescription_id,
+            "day": r.day,
+            "subscription_id": r.subscription_id,
+            "user_id": r.user_id,
+            "due_at": r.due_at,
+            "status": SendStatus.CLAIMED,
+            "claim": run,
+            "claimed_at": now,
+            "attempts": 0,
+        }
+        for r in reminders
+    ]
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    for first in range(0, len(rows), 500):
+        statement = dialect.insert(ReminderSend).on_conflict_do_nothing(
+            index_elements=["prescription_id", "day", "subscription_id"]
+        )
+        session.execute(statement, rows[first : first + 500])
+    fresh = ReminderSend.due_at > now - options.stale
+    session.execute(
+        update(ReminderSend)
+        .where(
+            fresh,
+            or_(
+                and_(
+                    ReminderSend.status == SendStatus.CLAIMED,
+                    ReminderSend.claimed_at < now - options.lease,
+                ),
+                ReminderSend.status == SendStatus.RETRY,
+            ),
+        )
+        .values(claim=run, claimed_at=now, status=SendStatus.CLAIMED)
+    )
+    session.execute(
+        update(ReminderSend)
+        .where(~fresh, ReminderSend.status.in_([SendStatus.CLAIMED, SendStatus.RETRY]))
+        .values(status=SendStatus.FAILED)
+    )
+    held = session.scalars(select(ReminderSend.id).where(ReminderSend.claim == run)).all()
+    return len(held)
+
+
+def outgoing(session: Db, run: uuid.UUID, now: datetime, options: SendOptions) -> list[Outgoing]:
+    rows = session.execute(
+        select(ReminderSend, PushSubscription, Prescription, ReminderPreference.name_exercise)
+        .join(PushSubscription, PushSubscription.id == ReminderSend.subscription_id)
+        .join(Prescription, Prescription.id == ReminderSend.prescription_id)
+        .outerjoin(ReminderPreference, ReminderPreference.user_id == ReminderSend.user_id)
+        .where(ReminderSend.claim == run, ReminderSend.status == SendStatus.CLAIMED)
+        .order_by(ReminderSend.due_at, ReminderSend.id)
+    ).all()
+    found = []
+    for send, subscription, prescription, name_exercise in rows:
+        payload = lock_screen_payload(prescription, send.day, name_exercise=bool(name_exercise))
+        left = (send.due_at + options.stale - now).total_seconds()
+        key = f"{send.prescription_id}:{send.day}".encode()
+        found.append(
+            Outgoing(
+                send.id,
+                subscription.id,
+                subscription.endpoint,
+                subscription.p256dh,
+                subscription.auth,
+                json.dumps(payload).encode(),
+                ttl=max(60, int(left)),
+                # A push service keeps one waiting message per topic: a copy replaces it.
+                topic=b64url(hashlib.sha256(key).digest()[:24]),
+            )
+        )
+    return found
+
+
+@dataclass
+class RunReport:
+    outcomes: Counter[str]
+
+    def __str__(self) -> str:
+        if not self.outcomes:
+            return "no reminders due"
+        return ", ".join(f"{count} {name}" for name, count in sorted(self.outcomes.items()))
+
+
+def send_due(
+    session: Db,
+    engine: Engine,
+    settings: PushSettings,
+    *,
+    clock: Callable[[], datetime],
+    options: SendOptions | None = None,
+) -> RunReport:
+    """Send every reminder due now (see the module). Unavailable without VAPID keys."""
+    options = options or SendOptions()
+    settings.signer()
+    run = uuid.uuid4()
+    now = clock()
+    claim_due(session, run, find_due(session, now, stale=options.stale), now, options)
+    batch = outgoing(session, run, now, options)
+    session.rollback()  # nothing more to read: let the workers have the database
+    sender = _Sender(engine, settings, run, options, clock)
+    with ThreadPoolExecutor(max_workers=options.concurrency) as pool:
+        outcomes = Counter(pool.map(sender.deliver, batch))
+    # metrics: reminders sent/failed
+    return RunReport(outcomes)
+
+
+class _Sender:
+    """Makes the requests, from worker threads, each with its own HTTP session and its own
+    short transactions."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        settings: PushSettings,
+        run: uuid.UUID,
+        options: SendOptions,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.engine, self.settings, self.run, self.options = engine, settings, run, options
+        self.clock = clock
+        self.local = threading.local()
+        self.tokens: dict[str, tuple[float, dict[str, str]]] = {}
+
+    def deliver(self, item: Outgoing) -> str:
+        with self.engine.begin() as connection:
+            taken = connection.execute(
+                update(ReminderSend)
+                .where(
+                    ReminderSend.id == item.send_id,
+                    ReminderSend.claim == self.run,
+                    ReminderSend.status == SendStatus.CLAIMED,
+                )
+                .values(status=SendStatus.SENDING, attempts=ReminderSend.attempts + 1)
+            )
+            if taken.rowcount != 1:
+                return "taken by another run"
+        status, answer = self._attempts(item)
+        self._record(item, status, answer)
+        host = urlsplit(item.endpoint).netloc
+        log.info(
+            "reminder %s: subscription %s at %s answered %s",
+            status.value,
+            item.subscription_id,
+            host,
+            answer,
+        )
+        return status.value
+
+    def _attempts(self, item: Outgoing) -> tuple[SendStatus, int | None]:
+        answer = None
+        for attempt in range(self.options.attempts):
+            if attempt:
+                time.sleep(self.options.backoff * 2 ** (attempt - 1))
+            try:
+                response = self._post(item)
+            except requests.RequestException as error:
+                if not _never_arrived(error):
+                    return SendStatus.FAILED, None  # it may have arrived: never send twice
+                continue  # nothing reached the service: safe to try again
+            answer = response.status_code
+            if 200 <= answer < 300:
+                return SendStatus.SENT, answer
+            if answer in (404, 410):
+                return SendStatus.GONE, answer
+            if answer != 429 and answer < 500:
+                return SendStatus.FAILED, answer
+        return SendStatus.RETRY, answer
+
+    def _post(self, item: Outgoing) -> requests.Response:
+        subscription = {
+            "endpoint": item.endpoint,
+            "keys": {"p256dh": item.p256dh, "auth": item.auth},
+        }
+        headers = {**self._vapid_headers(item.endpoint), "Topic": item.topic, "Urgency": "normal"}
+        response = WebPusher(subscription, requests_session=self._http()).send(
+            item.payload,
+            headers=headers,
+            ttl=item.ttl,
+            content_encoding="aes128gcm",
+            timeout=(self.options.connect_timeout, self.options.read_timeout),
+        )
+        assert isinstance(response, requests.Response)
+        return response
+
+    def _http(self) -> requests.Session:
+        session = getattr(self.local, "http", None)
+        if session is None:
+            session = requests.Session()
+            session.mount("https://", HTTPAdapter(pool_maxsize=4))
+            session.mount("http://", HTTPAdapter(pool_maxsize=4))
+            self.local.http = session
+        return session
+
+    def _vapid_headers(self, endpoint: str) -> dict[str, str]:
+        parts = urlsplit(endpoint)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        now = time.time()
+        cached = self.tokens.get(origin)
+        if cached is None or cached[0] < now + 600:
+            expires = int(now) + VAPID_HOURS * 3600
+            claims = {"aud": origin, "exp": expires, "sub": self.settings.subject}
+            cached = (expires, self.settings.signer().sign(claims))
+            self.tokens[origin] = cached
+        return cached[1]
+
+    def _record(self, item: Outgoing, status: SendStatus, answer: int | None) -> None:
+        with self.engine.begin() as connection:
+            if status is SendStatus.GONE:
+                # The browser unsubscribed; its rows go with it.
+                connection.execute(
+                    delete(PushSubscription).where(PushSubscription.id == item.subscription_id)
+                )
+                return
+            connection.execute(
+                update(ReminderSend)
+                .where(ReminderSend.id == item.send_id)
+                .values(
+                    status=status,
+                    answer=answer,
+                    sent_at=self.clock() if status is SendStatus.SENT else None,
+                )
+            )
+
+
+def _never_arrived(error: requests.RequestException) -> bool:
+    """A connection that was refused or never opened: the request did not reach anyone."""
+    if isinstance(error, requests.ConnectTimeout):
+        return True
+    reason = getattr(error.args[0], "reason", None) if error.args else None
+    return type(reason).__name__ == "NewConnectionError"
