@@ -37,14 +37,15 @@ class PushSubscription(db.Model):  # type: ignore[name-defined]
 
 
 class ReminderPreference(db.Model):  # type: ignore[name-defined]
-    """How a person wants to be reminded. No row: the defaults, with reminders off."""
+    """How a person wants to be reminded. No row: the defaults. `enabled` None: the person
+    has not chosen, so reminders are on exactly when they have subscribed a device."""
 
     __tablename__ = "reminder_preferences"
 
     user_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
-    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    enabled: Mapped[bool | None] = mapped_column(Boolean)
     quiet_start: Mapped[time] = mapped_column(Time, default=DEFAULT_QUIET_START)
     quiet_end: Mapped[time] = mapped_column(Time, default=DEFAULT_QUIET_END)
     # For prescriptions without a time of day.

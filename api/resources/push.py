@@ -92,7 +92,7 @@ class Reminders(MethodView):
     def get(self):
         """How you want to be reminded"""
         found = push.preferences(db.session, current_user())
-        return preferences_answer(found, push_available=_settings().configured)
+        return _answer(found)
 
     @writes
     @auth_required(Role.CLIENT)
@@ -104,4 +104,10 @@ class Reminders(MethodView):
         """Turn reminders on or off; set quiet hours, the daily time, and whether the
         notification may name the exercise"""
         found = push.update_preferences(db.session, current_user(), changes or {}, clock=now)
-        return preferences_answer(found, push_available=_settings().configured)
+        return _answer(found)
+
+
+def _answer(found: push.Preferences):
+    return preferences_answer(
+        found.stored, enabled=found.enabled, push_available=_settings().configured
+    )

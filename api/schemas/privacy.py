@@ -107,14 +107,12 @@ class ExportSchema(Schema):
     access_log = fields.List(Section(ExportedAccessSchema()), required=True)
     invitations = fields.List(Section(ExportedInvitationSchema()), required=True)
     push_subscriptions = fields.List(Section(ExportedSubscriptionSchema()), required=True)
-    reminders = Section(ExportedRemindersSchema(), required=True, allow_none=True)
+    reminders = Section(ExportedRemindersSchema(), required=True)
 
     @pre_dump
     def name_clients(self, export: AccountExport, **kwargs: Any) -> Overlay:
         links = [Overlay(link, client_name=export.client_name(link)) for link in export.links]
-        reminders = (
-            None
-            if export.reminders is None
-            else preferences_answer(export.reminders, push_available=False)
+        reminders = preferences_answer(
+            export.reminders, enabled=export.reminders_enabled(), push_available=False
         )
         return Overlay(export, links=links, reminders=reminders)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from api.models import ReminderPreference
 from api.schemas.fields import ClockTime, Text
 from api.schemas.overlay import Overlay
 from api.schemas.practices import StrictBoolean
@@ -94,7 +95,9 @@ class ReminderPreferencesPatchSchema(Schema):
     name_exercise = StrictBoolean()
 
 
-def preferences_answer(preference: object, *, push_available: bool) -> Overlay:
+def preferences_answer(
+    preference: ReminderPreference, *, enabled: bool, push_available: bool
+) -> Overlay:
     """What `ReminderPreferencesSchema` dumps for a `ReminderPreference`."""
-    quiet = {"start": preference.quiet_start, "end": preference.quiet_end}  # type: ignore[attr-defined]
-    return Overlay(preference, quiet_hours=quiet, push_available=push_available)
+    quiet = {"start": preference.quiet_start, "end": preference.quiet_end}
+    return Overlay(preference, quiet_hours=quiet, enabled=enabled, push_available=push_available)

@@ -22,6 +22,7 @@ from api.services import Db
 from api.services.accounts import Clock, Passwords
 from api.services.care import log_access, revoke_link
 from api.services.errors import Invalid
+from api.services.push import default_preferences
 from api.services.stats import today_for
 from api.services.transaction import unit_of_work
 
@@ -40,8 +41,13 @@ class AccountExport:
     access_log: list[AccessLogEntry]
     invitations: list[Invitation]
     push_subscriptions: list[PushSubscription]
-    reminders: ReminderPreference | None
+    reminders: ReminderPreference  # the defaults when the person never set any
     format: int = EXPORT_FORMAT
+
+    def reminders_enabled(self) -> bool:
+        if self.reminders.enabled is None:
+            return bool(self.push_subscriptions)
+        return self.reminders.enabled
 
     def client_name(self, link: CareLink) -> str | None:
         """A therapist whose link was revoked learns nothing more about that client (not
@@ -94,7 +100,7 @@ def export_account(session: Db, user: User, *, clock: Clock = utcnow) -> Account
         list(access),
         list(invitations),
         list(subscriptions),
-        session.get(ReminderPreference, user.id),
+        session.get(ReminderPreference, user.id) or default_preferences(user.id),
     )
     seen = [
         link.client_id

@@ -177,8 +177,8 @@ def subscribe(
     clock: Clock = utcnow,
 ) -> tuple[PushSubscription, bool]:
     """Save the browser's subscription for `user`: (it, created). The same endpoint again
-    updates it (a browser that moved to another account's sign-in moves it too). A first
-    device turns reminders on unless the person has chosen otherwise."""
+    updates it (a browser that moved to another account's sign-in moves it too). A device
+    turns reminders on unless the person turned them off (see `ReminderPreference`)."""
     settings.signer()
     check_endpoint(data["endpoint"], settings.hosts)
     keys = data["keys"]
@@ -195,8 +195,6 @@ def subscribe(
     found.user_id = user.id
     found.p256dh, found.auth = keys["p256dh"], keys["auth"]
     found.expiration_time, found.updated_at = expires, now
-    if session.get(ReminderPreference, user.id) is None:
-        session.add(ReminderPreference(user_id=user.id, enabled=True, updated_at=now))
     session.flush()
     _keep_newest(session, user.id)
     return found, created
@@ -235,14 +233,10 @@ def unsubscribe(session: Db, user: User, subscription_id: uuid.UUID) -> None:
 # --- preferences ----------------------------------------------------------------------------
 
 
-def preferences(session: Db, user: User) -> ReminderPreference:
-    """The person's preferences; the defaults (reminders off) when they never set any."""
-    found = session.get(ReminderPreference, user.id)
-    if found is not None:
-        return found
+def default_preferences(user_id: uuid.UUID) -> ReminderPreference:
     return ReminderPreference(
-        user_id=user.id,
-        enabled=False,
+        user_id=user_id,
+        enabled=None,
         quiet_start=DEFAULT_QUIET_START,
         quiet_end=DEFAULT_QUIET_END,
         daily_time=DEFAULT_DAILY_TIME,
@@ -250,13 +244,36 @@ def preferences(session: Db, user: User) -> ReminderPreference:
     )
 
 
+@dataclass(frozen=True)
+class Preferences:
+    """A person's preferences, and whether reminders are on for them now."""
+
+    stored: ReminderPreference
+    enabled: bool
+
+
+def preferences(session: Db, user: User) -> Preferences:
+    """The person's preferences (the defaults when they never set any)."""
+    found = session.get(ReminderPreference, user.id) or default_preferences(user.id)
+    return Preferences(found, _enabled(session, found))
+
+
+def _enabled(session: Db, preference: ReminderPreference) -> bool:
+    if preference.enabled is not None:
+        return preference.enabled
+    has_device = session.scalar(
+        select(PushSubscription.id).where(PushSubscription.user_id == preference.user_id).limit(1)
+    )
+    return has_device is not None
+
+
 @unit_of_work
 def update_preferences(
     session: Db, user: User, changes: Mapping[str, Any], *, clock: Clock = utcnow
-) -> ReminderPreference:
+) -> Preferences:
     found = session.get(ReminderPreference, user.id)
     if found is None:
-        found = preferences(session, user)
+        found = default_preferences(user.id)
         session.add(found)
     quiet = changes.get("quiet_hours")
     if quiet is not None:
@@ -271,4 +288,4 @@ def update_preferences(
             setattr(found, name, changes[name])
     found.updated_at = clock()
     session.flush()
-    return found
+    return Preferences(found, _enabled(session, found))

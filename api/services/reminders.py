@@ -31,6 +31,7 @@ from sqlalchemy import select
 from api.models import Prescription, PushSubscription, ReminderPreference, ReminderSend, User
 from api.services import Db, schedule
 from api.services.adherence import _facts_of_clients, _term, _terms_of_clients
+from api.services.push import default_preferences
 from api.services.stats import day_begins, practice_day
 
 STALE = timedelta(hours=1)
@@ -97,15 +98,19 @@ def find_due(session: Db, now: datetime, *, stale: timedelta = STALE) -> list[Re
 
 
 def _people_in_batches(session: Db) -> Iterator[list[tuple[User, ReminderPreference]]]:
+    """People with a device who did not turn reminders off, with their preferences."""
     with_device = select(PushSubscription.user_id).distinct().scalar_subquery()
     rows = session.execute(
         select(User, ReminderPreference)
-        .join(ReminderPreference, ReminderPreference.user_id == User.id)
-        .where(ReminderPreference.enabled.is_(True), User.id.in_(with_device))
+        .outerjoin(ReminderPreference, ReminderPreference.user_id == User.id)
+        .where(User.id.in_(with_device), ReminderPreference.enabled.is_not(False))
         .order_by(User.id)
     ).all()
     for first in range(0, len(rows), BATCH):
-        yield [(user, preference) for user, preference in rows[first : first + BATCH]]
+        yield [
+            (user, preference or default_preferences(user.id))
+            for user, preference in rows[first : first + BATCH]
+        ]
 
 
 def _due_for(

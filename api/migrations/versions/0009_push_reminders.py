@@ -39,7 +39,7 @@ def upgrade():
     op.create_table(
         "reminder_preferences",
         sa.Column("user_id", sa.Uuid(), nullable=False),
-        sa.Column("enabled", sa.Boolean(), nullable=False),
+        sa.Column("enabled", sa.Boolean(), nullable=True),
         sa.Column("quiet_start", sa.Time(), nullable=False),
         sa.Column("quiet_end", sa.Time(), nullable=False),
         sa.Column("daily_time", sa.Time(), nullable=False),
