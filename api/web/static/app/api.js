@@ -279,3 +279,13 @@ export const updateSharing = (therapistId, sharing) =>
 export const endLink = (therapistId) => json(`/me/therapists/${therapistId}`, { method: "DELETE" });
 
 export const accessLog = () => json("/me/access-log", { query: { page_size: 50 } });
+
+// Reminders (Web Push) ---------------------------------------------------------------------------
+
+export const pushKey = () => json("/push/public-key").then((answer) => answer.public_key);
+export const pushDevices = () => json("/me/push-subscriptions");
+export const addPushDevice = (subscription) =>
+  json("/me/push-subscriptions", { method: "POST", body: subscription });
+export const removePushDevice = (id) => json(`/me/push-subscriptions/${id}`, { method: "DELETE" });
+export const reminderSettings = () => json("/me/reminders");
+export const updateReminderSettings = (changes) => json("/me/reminders", { method: "PATCH", body: changes });
