@@ -19,6 +19,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import http_ece
@@ -26,8 +27,6 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
-from werkzeug.serving import make_server
-from werkzeug.wrappers import Request, Response
 
 HANG = "hang"
 
@@ -110,6 +109,34 @@ def verify_vapid(header: str, origin: str, now: float) -> str:
     return key_text
 
 
+@dataclass
+class Answer:
+    status: int
+    text: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def _handler(service: FakePushService) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # as push services do: connections are reused
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            answer = service.answer(self.path, dict(self.headers.items()), body)
+            data = answer.text.encode()
+            self.send_response(answer.status)
+            for name, value in answer.headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: Any) -> None:
+            pass  # a line per request would drown the tests' output
+
+    return Handler
+
+
 class FakePushService:
     def __init__(self, *, expect_key: str | None = None) -> None:
         self.expect_key = expect_key
@@ -125,7 +152,7 @@ class FakePushService:
     # --- lifecycle --------------------------------------------------------------------------
 
     def start(self) -> FakePushService:
-        self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
@@ -158,50 +185,44 @@ class FakePushService:
 
     # --- the service ------------------------------------------------------------------------
 
-    def _wsgi(self, environ: dict[str, Any], start_response: Any) -> Any:
-        request = Request(environ)
-        response = self._answer(request)
-        return response(environ, start_response)
-
-    def _answer(self, request: Request) -> Response:
+    def answer(self, path: str, headers: dict[str, str], body: bytes) -> Answer:
         with self._lock:
             self.requests += 1
-        token = request.path.removeprefix("/push/")
+        token = path.removeprefix("/push/")
         device = self.devices.get(token)
-        if request.method != "POST" or device is None:
-            return Response(status=404)
+        if device is None:
+            return Answer(404)
         with self._lock:
             scripted = device.answers.pop(0) if device.answers else 201
         if scripted == HANG:
             self._release.wait(60)
-            return Response(status=503)
+            return Answer(503)
         try:
-            delivery = self._check(request, device)
+            delivery = self._check(headers, body, device)
         except (Refused, KeyError, ValueError) as error:
             with self._lock:
                 self.refusals.append(f"{type(error).__name__}: {error}")
-            return Response(str(error), status=400)
+            return Answer(400, str(error))
         if scripted != 201:
-            return Response(status=int(scripted), headers={"Retry-After": "0"})
+            return Answer(int(scripted), headers={"Retry-After": "0"})
         with self._lock:
             self.deliveries.append(delivery)
-        return Response(status=201, headers={"Location": f"{self.origin}/m/{token}"})
+        return Answer(201, headers={"Location": f"{self.origin}/m/{token}"})
 
-    def _check(self, request: Request, device: Device) -> Delivery:
-        key = verify_vapid(request.headers.get("Authorization", ""), self.origin, time.time())
+    def _check(self, headers: dict[str, str], body: bytes, device: Device) -> Delivery:
+        headers = {name.title(): value for name, value in headers.items()}
+        key = verify_vapid(headers.get("Authorization", ""), self.origin, time.time())
         if self.expect_key is not None and key != self.expect_key:
             raise Refused("signed by another VAPID key")
-        ttl = request.headers.get("TTL", "")
+        ttl = headers.get("Ttl", "")
         if not ttl.isdigit():
             raise Refused(f"TTL {ttl!r} is not a whole number of seconds")
-        if request.headers.get("Content-Encoding") != "aes128gcm":
+        if headers.get("Content-Encoding") != "aes128gcm":
             raise Refused("Content-Encoding is not aes128gcm")
         plain = http_ece.decrypt(
-            request.get_data(),
+            body,
             private_key=device.private_key,
             auth_secret=device.auth,
             version="aes128gcm",
         )
-        return Delivery(
-            device.token, json.loads(plain), int(ttl), dict(request.headers), time.time()
-        )
+        return Delivery(device.token, json.loads(plain), int(ttl), headers, time.time())

@@ -4,17 +4,18 @@ A run (`send_due`) first *claims* in one transaction: it inserts a `reminder_sen
 every due reminder (`reminders.find_due`), with its own claim id, skipping any whose key
 (prescription, client day, device) another run already wrote; and it takes over rows left
 `claimed` by a run that died before sending (claimed longer ago than `lease`) and rows left
-for `retry`. Then, for each row it holds, a worker thread marks it `sending` (only if it is
-still this run's and still `claimed`), makes the request, and writes the outcome.
+for `retry`. Then it marks each row it holds `sending` (only if it is still this run's and
+still `claimed`) just before a worker thread makes its request, and writes the outcome.
 
 So two runs at once never send the same reminder (the unique key, and the guarded update),
 and a run killed after claiming leaves `claimed` rows that the next run sends. A run killed
 *during* a request leaves the row `sending`, and nothing sends it again: at most once. We
 chose that over at least once because a reminder twice is the one thing we promised not to
-do, and losing one is mild (the person's plan is still in the app); the window is one request
-of a process that was killed. For the same reason a read timeout is final (the service may
-have taken it), while a refused connection (nothing reached it), 429 and 5xx are retried
-with backoff within the run and then left as `retry` for the next run, until `STALE`.
+do, and losing one is mild (the person's plan is still in the app); the window is the
+requests in flight (at most `concurrency`) of a process that was killed. For the same
+reason a read timeout is final (the service may have taken it), while a refused connection
+(nothing reached it), 429 and 5xx are retried with backoff within the run and then left as
+`retry` for the next run, until `STALE`.
 
 404 and 410 mean the browser unsubscribed: the subscription is deleted. Logs name the
 subscription id and the push service's host, never the endpoint's path (its secret part)."""
@@ -27,20 +28,21 @@ import logging
 import threading
 import time
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
+from urllib.request import getproxies
 
 import requests
 from pywebpush import WebPusher
 from requests.adapters import HTTPAdapter
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from api.models import (
     Prescription,
@@ -208,57 +210,117 @@ def send_due(
     now = clock()
     claim_due(session, run, find_due(session, now, stale=options.stale), now, options)
     batch = outgoing(session, run, now, options)
-    session.rollback()  # nothing more to read: let the workers have the database
-    sender = _Sender(engine, settings, run, options, clock)
-    with ThreadPoolExecutor(max_workers=options.concurrency) as pool:
-        outcomes = Counter(pool.map(sender.deliver, batch))
-    # metrics: reminders sent/failed
-    return RunReport(outcomes)
+    session.rollback()  # nothing more to read: the dispatcher writes through the engine
+    dispatcher = _Dispatcher(engine, PushClient(settings, options), run, options, clock)
+    return RunReport(dispatcher.send_all(batch))
 
 
-class _Sender:
-    """Makes the requests, from worker threads, each with its own HTTP session and its own
-    short transactions."""
+class _Dispatcher:
+    """Keeps up to `concurrency` requests in flight on worker threads, and does every write
+    itself, in one short transaction per turn: the outcomes that came back, and the next
+    rows marked `sending` just before their requests are handed out. (Workers never touch
+    the database: on SQLite, 32 threads queueing for the write lock would be the bottleneck.)
+    So a run killed at the worst moment leaves at most `concurrency` rows marked `sending`
+    whose request never began: those are lost, never doubled."""
 
     def __init__(
         self,
         engine: Engine,
-        settings: PushSettings,
+        client: PushClient,
         run: uuid.UUID,
         options: SendOptions,
         clock: Callable[[], datetime],
     ) -> None:
-        self.engine, self.settings, self.run, self.options = engine, settings, run, options
+        self.engine, self.client, self.run, self.options = engine, client, run, options
         self.clock = clock
-        self.local = threading.local()
-        self.tokens: dict[str, tuple[float, dict[str, str]]] = {}
 
-    def deliver(self, item: Outgoing) -> str:
+    def send_all(self, batch: list[Outgoing]) -> Counter[str]:
+        outcomes: Counter[str] = Counter()
+        waiting = deque(batch)
+        in_flight: dict[Future[tuple[SendStatus, int | None]], Outgoing] = {}
+        finished: list[tuple[Outgoing, SendStatus, int | None]] = []
+        with ThreadPoolExecutor(max_workers=self.options.concurrency) as pool:
+            while waiting or in_flight or finished:
+                room = self.options.concurrency - len(in_flight)
+                wanted = [waiting.popleft() for _ in range(min(room, len(waiting)))]
+                taken = self._write(finished, wanted, outcomes)
+                finished = []
+                for item in wanted:
+                    if item.send_id in taken:
+                        in_flight[pool.submit(self.client.attempts, item)] = item
+                    else:
+                        outcomes["taken by another run"] += 1
+                if not in_flight:
+                    continue
+                done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                for future in done:
+                    finished.append((in_flight.pop(future), *future.result()))
+        # metrics: reminders sent/failed
+        return outcomes
+
+    def _write(
+        self,
+        finished: list[tuple[Outgoing, SendStatus, int | None]],
+        wanted: list[Outgoing],
+        outcomes: Counter[str],
+    ) -> set[int]:
+        """Record outcomes and mark `wanted` as sending; the ids this run may send."""
+        if not finished and not wanted:
+            return set()
         with self.engine.begin() as connection:
-            taken = connection.execute(
+            for item, status, answer in finished:
+                self._record(connection, item, status, answer)
+                outcomes[status.value] += 1
+            if not wanted:
+                return set()
+            marked = connection.execute(
                 update(ReminderSend)
                 .where(
-                    ReminderSend.id == item.send_id,
+                    ReminderSend.id.in_([item.send_id for item in wanted]),
                     ReminderSend.claim == self.run,
                     ReminderSend.status == SendStatus.CLAIMED,
                 )
                 .values(status=SendStatus.SENDING, attempts=ReminderSend.attempts + 1)
+                .returning(ReminderSend.id)
             )
-            if taken.rowcount != 1:
-                return "taken by another run"
-        status, answer = self._attempts(item)
-        self._record(item, status, answer)
-        host = urlsplit(item.endpoint).netloc
+            return set(marked.scalars())
+
+    def _record(
+        self, connection: Connection, item: Outgoing, status: SendStatus, answer: int | None
+    ) -> None:
         log.info(
             "reminder %s: subscription %s at %s answered %s",
             status.value,
             item.subscription_id,
-            host,
+            urlsplit(item.endpoint).netloc,
             answer,
         )
-        return status.value
+        if status is SendStatus.GONE:  # the browser unsubscribed; its rows go with it
+            connection.execute(
+                delete(PushSubscription).where(PushSubscription.id == item.subscription_id)
+            )
+            return
+        connection.execute(
+            update(ReminderSend)
+            .where(ReminderSend.id == item.send_id)
+            .values(
+                status=status,
+                answer=answer,
+                sent_at=self.clock() if status is SendStatus.SENT else None,
+            )
+        )
 
-    def _attempts(self, item: Outgoing) -> tuple[SendStatus, int | None]:
+
+class PushClient:
+    """The requests to push services (thread-safe): one HTTP session per thread, one VAPID
+    token per push service reused for hours, retries with backoff for 429 and 5xx."""
+
+    def __init__(self, settings: PushSettings, options: SendOptions) -> None:
+        self.settings, self.options = settings, options
+        self.local = threading.local()
+        self.tokens: dict[str, tuple[float, dict[str, str]]] = {}
+
+    def attempts(self, item: Outgoing) -> tuple[SendStatus, int | None]:
         answer = None
         for attempt in range(self.options.attempts):
             if attempt:
@@ -298,6 +360,10 @@ class _Sender:
         session = getattr(self.local, "http", None)
         if session is None:
             session = requests.Session()
+            # The environment's proxies, read once: `trust_env` would read them (and look
+            # for a .netrc) on every request.
+            session.trust_env = False
+            session.proxies.update(getproxies())
             session.mount("https://", HTTPAdapter(pool_maxsize=4))
             session.mount("http://", HTTPAdapter(pool_maxsize=4))
             self.local.http = session
@@ -314,24 +380,6 @@ class _Sender:
             cached = (expires, self.settings.signer().sign(claims))
             self.tokens[origin] = cached
         return cached[1]
-
-    def _record(self, item: Outgoing, status: SendStatus, answer: int | None) -> None:
-        with self.engine.begin() as connection:
-            if status is SendStatus.GONE:
-                # The browser unsubscribed; its rows go with it.
-                connection.execute(
-                    delete(PushSubscription).where(PushSubscription.id == item.subscription_id)
-                )
-                return
-            connection.execute(
-                update(ReminderSend)
-                .where(ReminderSend.id == item.send_id)
-                .values(
-                    status=status,
-                    answer=answer,
-                    sent_at=self.clock() if status is SendStatus.SENT else None,
-                )
-            )
 
 
 def _never_arrived(error: requests.RequestException) -> bool:
