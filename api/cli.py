@@ -85,15 +85,36 @@ _concurrency = click.option(
 )
 
 
+def _parse_shard(_context: object, _parameter: object, value: str) -> tuple[int, int]:
+    try:
+        share, shares = (int(part) for part in value.split("/"))
+    except ValueError:
+        share, shares = 0, 0
+    if not 1 <= share <= shares:
+        raise click.BadParameter(f"give K/N with 1 <= K <= N, such as 1/4; not {value!r}")
+    return share - 1, shares
+
+
+_shard = click.option(
+    "--shard",
+    default="1/1",
+    show_default=True,
+    callback=_parse_shard,
+    help="K/N: send for the K-th of N shares of people (run N senders for more throughput).",
+)
+
+
 @reminders_group.command("send")
 @_concurrency
-def send_reminders(concurrency: int) -> None:
+@_shard
+def send_reminders(concurrency: int, shard: tuple[int, int]) -> None:
     """Send every reminder due now, then exit (for cron or a systemd timer)."""
-    click.echo(_send_once(concurrency))
+    click.echo(_send_once(concurrency, shard))
 
 
 @reminders_group.command("run")
 @_concurrency
+@_shard
 @click.option(
     "--every",
     type=click.IntRange(5, 3600),
@@ -101,12 +122,12 @@ def send_reminders(concurrency: int) -> None:
     show_default=True,
     help="Seconds between runs.",
 )
-def run_reminders(concurrency: int, every: int) -> None:
+def run_reminders(concurrency: int, shard: tuple[int, int], every: int) -> None:
     """Send due reminders every minute until stopped (for a container)."""
     while True:
         started = time.monotonic()
         try:
-            click.echo(_send_once(concurrency))
+            click.echo(_send_once(concurrency, shard))
         except click.ClickException as error:
             click.echo(f"Error: {error.message}", err=True)
         except SQLAlchemyError as error:  # the database was away: try again next time
@@ -118,7 +139,7 @@ def run_reminders(concurrency: int, every: int) -> None:
         time.sleep(max(0.0, every - (time.monotonic() - started)))
 
 
-def _send_once(concurrency: int) -> str:
+def _send_once(concurrency: int, shard: tuple[int, int]) -> str:
     settings = push.PushSettings.from_config(current_app.config)
     try:
         report = push_send.send_due(
@@ -126,7 +147,7 @@ def _send_once(concurrency: int) -> str:
             db.engine,
             settings,
             clock=app_services().clock,
-            options=push_send.SendOptions(concurrency=concurrency),
+            options=push_send.SendOptions(concurrency=concurrency, shard=shard),
         )
     except ServiceError as error:
         raise click.ClickException(error.message) from None

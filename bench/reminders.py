@@ -220,9 +220,16 @@ def run_senders(env: dict[str, str], options: argparse.Namespace, log: Path) -> 
     ]
     with log.open("w") as output:
         started = time.perf_counter()
+        shards = options.senders
         processes = [
-            subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=output)
-            for _ in range(options.senders)
+            subprocess.Popen(
+                [*command, "--shard", f"{k}/{shards}"],
+                cwd=ROOT,
+                env=env,
+                stdout=output,
+                stderr=output,
+            )
+            for k in range(1, shards + 1)
         ]
         peak = [0]
         sampler = threading.Thread(target=sample, args=([p.pid for p in processes], peak))

@@ -73,6 +73,7 @@ class SendOptions:
     backoff: float = 0.5  # seconds, doubled each attempt
     lease: timedelta = timedelta(minutes=5)  # a claim older than this was left by a dead run
     stale: timedelta = STALE
+    shard: tuple[int, int] = (0, 1)  # (k, n): this sender's share of the people (find_due)
 
 
 @dataclass(frozen=True)
@@ -208,7 +209,9 @@ def send_due(
     settings.signer()
     run = uuid.uuid4()
     now = clock()
-    claim_due(session, run, find_due(session, now, stale=options.stale), now, options)
+    claim_due(
+        session, run, find_due(session, now, stale=options.stale, shard=options.shard), now, options
+    )
     batch = outgoing(session, run, now, options)
     session.rollback()  # nothing more to read: the dispatcher writes through the engine
     dispatcher = _Dispatcher(engine, PushClient(settings, options), run, options, clock)

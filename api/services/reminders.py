@@ -88,16 +88,22 @@ class _Person:
     today: date
 
 
-def find_due(session: Db, now: datetime, *, stale: timedelta = STALE) -> list[Reminder]:
+def find_due(
+    session: Db, now: datetime, *, stale: timedelta = STALE, shard: tuple[int, int] = (0, 1)
+) -> list[Reminder]:
     """Every reminder due at `now` (due no longer than `stale` ago) that no sender has
-    recorded yet, for people with reminders on and at least one device."""
+    recorded yet, for people with reminders on and at least one device. With `shard`
+    (k, n), only the people whose id falls in the k-th of n shares (0-based): n senders
+    with k = 0..n-1 split the work."""
     found: list[Reminder] = []
-    for people in _people_in_batches(session):
+    for people in _people_in_batches(session, shard):
         found.extend(_due_for(session, people, now, stale))
     return found
 
 
-def _people_in_batches(session: Db) -> Iterator[list[tuple[User, ReminderPreference]]]:
+def _people_in_batches(
+    session: Db, shard: tuple[int, int]
+) -> Iterator[list[tuple[User, ReminderPreference]]]:
     """People with a device who did not turn reminders off, with their preferences."""
     with_device = select(PushSubscription.user_id).distinct().scalar_subquery()
     rows = session.execute(
@@ -106,6 +112,9 @@ def _people_in_batches(session: Db) -> Iterator[list[tuple[User, ReminderPrefere
         .where(User.id.in_(with_device), ReminderPreference.enabled.is_not(False))
         .order_by(User.id)
     ).all()
+    share, shares = shard
+    if shares > 1:
+        rows = [row for row in rows if row[0].id.int % shares == share]
     for first in range(0, len(rows), BATCH):
         yield [
             (user, preference or default_preferences(user.id))

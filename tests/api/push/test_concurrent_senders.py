@@ -31,7 +31,7 @@ def due_now(client, make_user, link, therapist, exercises, push_ready):
     if (now - timedelta(minutes=2)).time() < datetime.min.time().replace(hour=3, minute=1):
         pytest.skip("too close to the start of the day (03:00) to be due today")
     at = (now - timedelta(minutes=2)).strftime("%H:%M")
-    people, devices = [], []
+    people = []
     for _ in range(2):
         person = make_user()
         link(person)
@@ -52,7 +52,7 @@ def due_now(client, make_user, link, therapist, exercises, push_ready):
             )
             assert response.status_code == 201, response.json
         people.append(person)
-    return people, devices
+    return people
 
 
 def add_devices(client, push_ready, people, answers=None):
@@ -68,7 +68,7 @@ def add_devices(client, push_ready, people, answers=None):
     return devices
 
 
-def sender(app, push_ready, vapid_pair, *args: str) -> subprocess.Popen:
+def process_env(app, push_ready, vapid_pair) -> dict[str, str]:
     env = {
         **os.environ,
         "INTERLUDE_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
@@ -79,6 +79,11 @@ def sender(app, push_ready, vapid_pair, *args: str) -> subprocess.Popen:
         "INTERLUDE_LOG_LEVEL": "INFO",
     }
     env.pop("INTERLUDE_TEST_DATABASE_URL", None)
+    return env
+
+
+def sender(app, push_ready, vapid_pair, *args: str) -> subprocess.Popen:
+    env = process_env(app, push_ready, vapid_pair)
     command = [sys.executable, "-m", "flask", "--app", "api", "reminders", "send", *args]
     return subprocess.Popen(
         command,
@@ -91,7 +96,7 @@ def sender(app, push_ready, vapid_pair, *args: str) -> subprocess.Popen:
 
 
 def test_two_senders_at_once_send_each_reminder_once(app, client, due_now, push_ready, vapid_pair):
-    people, _ = due_now
+    people = due_now
     devices = add_devices(client, push_ready, people)
     processes = [sender(app, push_ready, vapid_pair, "--concurrency", "4") for _ in range(2)]
     outputs = [process.communicate(timeout=120)[0] for process in processes]
@@ -108,7 +113,7 @@ def test_two_senders_at_once_send_each_reminder_once(app, client, due_now, push_
 def test_a_sender_killed_during_its_requests_never_sends_them_again(
     app, client, due_now, push_ready, vapid_pair
 ):
-    people, _ = due_now
+    people = due_now
     devices = add_devices(client, push_ready, people[:1], answers=[HANG, HANG])
     process = sender(app, push_ready, vapid_pair, "--concurrency", "20")
     deadline = time.monotonic() + 60
@@ -129,3 +134,27 @@ def test_a_sender_killed_during_its_requests_never_sends_them_again(
         db.session.remove()
     assert report.outcomes == {}  # at most once: nothing is sent again
     assert push_ready.deliveries == []
+
+
+def test_run_sends_every_minute_until_stopped(app, client, due_now, push_ready, vapid_pair):
+    people = due_now
+    devices = add_devices(client, push_ready, people[:1])
+    runner = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "api", "reminders", "run", "--every", "5"],
+        cwd=project_root(),
+        env=process_env(app, push_ready, vapid_pair),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while len(push_ready.deliveries) < 2 * len(devices) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(push_ready.deliveries) == 2 * len(devices)
+        time.sleep(6)  # a second round finds nothing more to send
+        assert len(push_ready.deliveries) == 2 * len(devices)
+    finally:
+        runner.send_signal(signal.SIGTERM)
+        output = runner.communicate(timeout=30)[0]
+    assert "20 sent" in output and "no reminders due" in output

@@ -261,3 +261,23 @@ def test_without_keys_send_says_what_to_set(runner, app, monkeypatch):
     result = runner.invoke(args=["reminders", "send"])
     assert result.exit_code != 0
     assert "INTERLUDE_VAPID_PRIVATE_KEY" in result.output
+
+
+def test_shards_split_the_people_between_senders(make_user, link, prescribe, subscribe, send):
+    people = [make_user(timezone="Europe/London") for _ in range(6)]
+    for person in people:
+        link(person)
+        prescribe(person)
+        subscribe(person)
+    shares = [
+        send(options=push_send.SendOptions(concurrency=2, shard=(k, 3))).outcomes["sent"]
+        for k in range(3)
+    ]
+    assert sum(shares) == 6
+    assert send().outcomes == {}
+
+
+def test_a_bad_shard_is_a_usage_error(runner, push_ready):
+    result = runner.invoke(args=["reminders", "send", "--shard", "4/3"])
+    assert result.exit_code == 2
+    assert "1 <= K <= N" in result.output
