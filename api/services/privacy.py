@@ -22,7 +22,7 @@ from api.services import Db
 from api.services.accounts import Clock, Passwords
 from api.services.care import log_access, revoke_link
 from api.services.errors import Invalid
-from api.services.push import default_preferences
+from api.services.push import default_preferences, list_subscriptions
 from api.services.stats import today_for
 from api.services.transaction import unit_of_work
 
@@ -87,11 +87,6 @@ def export_account(session: Db, user: User, *, clock: Clock = utcnow) -> Account
     invitations = session.scalars(
         select(Invitation).where(Invitation.therapist_id == user.id).order_by(Invitation.created_at)
     )
-    subscriptions = session.scalars(
-        select(PushSubscription)
-        .where(PushSubscription.user_id == user.id)
-        .order_by(PushSubscription.created_at)
-    )
     export = AccountExport(
         user,
         list(practices),
@@ -99,7 +94,7 @@ def export_account(session: Db, user: User, *, clock: Clock = utcnow) -> Account
         list(prescriptions),
         list(access),
         list(invitations),
-        list(subscriptions),
+        list_subscriptions(session, user),
         session.get(ReminderPreference, user.id) or default_preferences(user.id),
     )
     seen = [

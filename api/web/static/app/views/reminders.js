@@ -64,6 +64,18 @@ async function subscription() {
   return registration.pushManager.getSubscription();
 }
 
+// On for this phone: the browser is subscribed and the server has that subscription for
+// this person (someone else may have signed in on this phone before).
+async function isOn() {
+  const current = await subscription();
+  if (!current) return false;
+  try {
+    return (await api.pushDevices()).some((device) => device.endpoint === current.endpoint);
+  } catch {
+    return true; // offline: the browser's word is the best there is
+  }
+}
+
 async function drawState(phone) {
   const state = byRole(phone.view, "state");
   if (!supported()) {
@@ -71,7 +83,7 @@ async function drawState(phone) {
     state.textContent = "This browser cannot show reminders. On an iPhone, add Interlude to your Home Screen first, then open it from there.";
     return;
   }
-  const current = await subscription();
+  const current = await isOn();
   const blocked = Notification.permission === "denied";
   state.textContent = current
     ? "Reminders are on for this phone."
@@ -92,6 +104,7 @@ function tell(phone, text) {
 async function turnOn(phone) {
   tell(phone, "");
   phone.enable.disabled = true;
+  let made = null;
   try {
     // Asked here, on the person's tap, and nowhere else.
     const permission = await Notification.requestPermission();
@@ -101,11 +114,14 @@ async function turnOn(phone) {
     }
     const key = await api.pushKey();
     const registration = await navigator.serviceWorker.ready;
-    const made = await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key });
+    made = await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key });
     await api.addPushDevice(made.toJSON());
+    made = null;
     await api.updateReminderSettings({ enabled: true });
     tell(phone, "Reminders are on. You can turn them off here at any time.");
   } catch (error) {
+    // A browser subscription the server never heard of would only look like "on".
+    await made?.unsubscribe().catch(() => {});
     tell(
       phone,
       error instanceof api.Offline
