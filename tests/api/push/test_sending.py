@@ -76,6 +76,20 @@ def send(app, clock):
     return run
 
 
+def record_practice(client, clock, person, started_at: datetime) -> None:
+    clock.now = started_at + timedelta(minutes=10)
+    practice = {
+        "exercise": "box-breathing",
+        "started_at": started_at.isoformat(),
+        "duration_seconds": 300,
+        "completed": True,
+    }
+    response = client.put(
+        f"/api/v1/me/practices/{uuid.uuid4()}", json=practice, headers=person.headers
+    )
+    assert response.status_code == 201, response.json
+
+
 def rows(app):
     with app.app_context():
         found = db.session.scalars(select(ReminderSend).order_by(ReminderSend.id)).all()
@@ -123,17 +137,7 @@ def test_nothing_is_sent_before_it_is_due_or_long_after(person, prescribe, subsc
 def test_a_day_already_practised_is_not_reminded(client, clock, person, prescribe, subscribe, send):
     prescribe(person)
     subscribe(person)
-    clock.now = DUE - timedelta(minutes=30)
-    practice = {
-        "exercise": "box-breathing",
-        "started_at": "2026-11-18T08:00:00Z",
-        "duration_seconds": 300,
-        "completed": True,
-    }
-    response = client.put(
-        f"/api/v1/me/practices/{uuid.uuid4()}", json=practice, headers=person.headers
-    )
-    assert response.status_code == 201
+    record_practice(client, clock, person, datetime(2026, 11, 18, 8, 0, tzinfo=UTC))
     assert send().outcomes == {}
 
 
@@ -281,3 +285,19 @@ def test_a_bad_shard_is_a_usage_error(runner, push_ready):
     result = runner.invoke(args=["reminders", "send", "--shard", "4/3"])
     assert result.exit_code == 2
     assert "1 <= K <= N" in result.output
+
+
+def test_a_reminder_in_quiet_hours_waits_for_their_end(person, prescribe, subscribe, send):
+    prescribe(person, time_of_day="07:00")  # London is on UTC in November
+    subscribe(person)
+    assert send(at=datetime(2026, 11, 18, 7, 5, tzinfo=UTC)).outcomes == {}
+    assert send(at=datetime(2026, 11, 18, 8, 1, tzinfo=UTC)).outcomes == {"sent": 1}
+
+
+def test_a_weekly_count_already_met_reminds_no_more_that_week(
+    client, clock, person, prescribe, subscribe, send
+):
+    prescribe(person, schedule={"per_week": 1}, start_date="2026-11-16")
+    subscribe(person)
+    record_practice(client, clock, person, datetime(2026, 11, 18, 7, 30, tzinfo=UTC))
+    assert send(at=datetime(2026, 11, 19, 9, 5, tzinfo=UTC)).outcomes == {}
