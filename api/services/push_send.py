@@ -25,21 +25,15 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import threading
-import time
 import uuid
 from collections import Counter, deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
-from urllib.request import getproxies
 
-import requests
-from pywebpush import WebPusher
-from requests.adapters import HTTPAdapter
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
@@ -53,7 +47,8 @@ from api.models import (
 )
 from api.services import Db
 from api.services.push import PushSettings, b64url
-from api.services.reminders import STALE, Reminder, find_due
+from api.services.push_client import Outgoing, PushClient, SendOptions
+from api.services.reminders import Reminder, find_due
 from api.services.transaction import unit_of_work
 
 log = logging.getLogger("interlude.reminders")
@@ -61,33 +56,6 @@ log = logging.getLogger("interlude.reminders")
 TITLE = "Interlude"
 PLAIN_TEXT = "A moment for your practice, whenever it suits you."
 NAMED_TEXT = "A moment for {title}, whenever it suits you."
-VAPID_HOURS = 12  # a signed token is reused per push service for this long
-
-
-@dataclass(frozen=True)
-class SendOptions:
-    concurrency: int = 16
-    connect_timeout: float = 3.0
-    read_timeout: float = 10.0
-    attempts: int = 3  # per run, for 429 and 5xx
-    backoff: float = 0.5  # seconds, doubled each attempt
-    lease: timedelta = timedelta(minutes=5)  # a claim older than this was left by a dead run
-    stale: timedelta = STALE
-    shard: tuple[int, int] = (0, 1)  # (k, n): this sender's share of the people (find_due)
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    """A claimed row with what sending it needs."""
-
-    send_id: int
-    subscription_id: uuid.UUID
-    endpoint: str
-    p256dh: str
-    auth: str
-    payload: bytes
-    ttl: int
-    topic: str
 
 
 def lock_screen_payload(
@@ -271,9 +239,7 @@ class _Dispatcher:
         if not finished and not wanted:
             return set()
         with self.engine.begin() as connection:
-            for item, status, answer in finished:
-                self._record(connection, item, status, answer)
-                outcomes[status.value] += 1
+            self._record(connection, finished, outcomes)
             if not wanted:
                 return set()
             marked = connection.execute(
@@ -289,105 +255,34 @@ class _Dispatcher:
             return set(marked.scalars())
 
     def _record(
-        self, connection: Connection, item: Outgoing, status: SendStatus, answer: int | None
+        self,
+        connection: Connection,
+        finished: list[tuple[Outgoing, SendStatus, int | None]],
+        outcomes: Counter[str],
     ) -> None:
-        log.info(
-            "reminder %s: subscription %s at %s answered %s",
-            status.value,
-            item.subscription_id,
-            urlsplit(item.endpoint).netloc,
-            answer,
-        )
-        if status is SendStatus.GONE:  # the browser unsubscribed; its rows go with it
+        """One statement per kind of outcome, however many came back."""
+        groups: dict[tuple[SendStatus, int | None], list[Outgoing]] = {}
+        for item, status, answer in finished:
+            log.info(
+                "reminder %s: subscription %s at %s answered %s",
+                status.value,
+                item.subscription_id,
+                urlsplit(item.endpoint).netloc,
+                answer,
+            )
+            outcomes[status.value] += 1
+            groups.setdefault((status, answer), []).append(item)
+        for (status, answer), items in groups.items():
+            if status is SendStatus.GONE:  # the browser unsubscribed; its rows go with it
+                gone = [item.subscription_id for item in items]
+                connection.execute(delete(PushSubscription).where(PushSubscription.id.in_(gone)))
+                continue
             connection.execute(
-                delete(PushSubscription).where(PushSubscription.id == item.subscription_id)
+                update(ReminderSend)
+                .where(ReminderSend.id.in_([item.send_id for item in items]))
+                .values(
+                    status=status,
+                    answer=answer,
+                    sent_at=self.clock() if status is SendStatus.SENT else None,
+                )
             )
-            return
-        connection.execute(
-            update(ReminderSend)
-            .where(ReminderSend.id == item.send_id)
-            .values(
-                status=status,
-                answer=answer,
-                sent_at=self.clock() if status is SendStatus.SENT else None,
-            )
-        )
-
-
-class PushClient:
-    """The requests to push services (thread-safe): one HTTP session per thread, one VAPID
-    token per push service reused for hours, retries with backoff for 429 and 5xx."""
-
-    def __init__(self, settings: PushSettings, options: SendOptions) -> None:
-        self.settings, self.options = settings, options
-        self.local = threading.local()
-        self.tokens: dict[str, tuple[float, dict[str, str]]] = {}
-
-    def attempts(self, item: Outgoing) -> tuple[SendStatus, int | None]:
-        answer = None
-        for attempt in range(self.options.attempts):
-            if attempt:
-                time.sleep(self.options.backoff * 2 ** (attempt - 1))
-            try:
-                response = self._post(item)
-            except requests.RequestException as error:
-                if not _never_arrived(error):
-                    return SendStatus.FAILED, None  # it may have arrived: never send twice
-                continue  # nothing reached the service: safe to try again
-            answer = response.status_code
-            if 200 <= answer < 300:
-                return SendStatus.SENT, answer
-            if answer in (404, 410):
-                return SendStatus.GONE, answer
-            if answer != 429 and answer < 500:
-                return SendStatus.FAILED, answer
-        return SendStatus.RETRY, answer
-
-    def _post(self, item: Outgoing) -> requests.Response:
-        subscription = {
-            "endpoint": item.endpoint,
-            "keys": {"p256dh": item.p256dh, "auth": item.auth},
-        }
-        headers = {**self._vapid_headers(item.endpoint), "Topic": item.topic, "Urgency": "normal"}
-        response = WebPusher(subscription, requests_session=self._http()).send(
-            item.payload,
-            headers=headers,
-            ttl=item.ttl,
-            content_encoding="aes128gcm",
-            timeout=(self.options.connect_timeout, self.options.read_timeout),
-        )
-        assert isinstance(response, requests.Response)
-        return response
-
-    def _http(self) -> requests.Session:
-        session = getattr(self.local, "http", None)
-        if session is None:
-            session = requests.Session()
-            # The environment's proxies, read once: `trust_env` would read them (and look
-            # for a .netrc) on every request.
-            session.trust_env = False
-            session.proxies.update(getproxies())
-            session.mount("https://", HTTPAdapter(pool_maxsize=4))
-            session.mount("http://", HTTPAdapter(pool_maxsize=4))
-            self.local.http = session
-        return session
-
-    def _vapid_headers(self, endpoint: str) -> dict[str, str]:
-        parts = urlsplit(endpoint)
-        origin = f"{parts.scheme}://{parts.netloc}"
-        now = time.time()
-        cached = self.tokens.get(origin)
-        if cached is None or cached[0] < now + 600:
-            expires = int(now) + VAPID_HOURS * 3600
-            claims = {"aud": origin, "exp": expires, "sub": self.settings.subject}
-            cached = (expires, self.settings.signer().sign(claims))
-            self.tokens[origin] = cached
-        return cached[1]
-
-
-def _never_arrived(error: requests.RequestException) -> bool:
-    """A connection that was refused or never opened: the request did not reach anyone."""
-    if isinstance(error, requests.ConnectTimeout):
-        return True
-    reason = getattr(error.args[0], "reason", None) if error.args else None
-    return type(reason).__name__ == "NewConnectionError"
