@@ -19,6 +19,7 @@ senders, so the figure is a floor for a sender talking to real push services.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import subprocess
@@ -239,8 +240,10 @@ def run_senders(env: dict[str, str], options: argparse.Namespace, log: Path) -> 
         sampler.join()
     if any(codes):
         sys.exit(f"a sender failed ({codes}):\n{log.read_text()[-3000:]}")
-    said = [line for line in log.read_text().splitlines() if not line.startswith("{")]
-    print("senders said:", "; ".join(said))
+    lines = log.read_text().splitlines()
+    said = [line for line in lines if not line.startswith("{")]
+    phases = [json.loads(line)["message"] for line in lines if "found and recorded" in line]
+    print("senders said:", "; ".join(said), "|", "; ".join(phases))
     return elapsed, peak[0]
 
 

@@ -25,12 +25,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 import uuid
 from collections import Counter, deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -39,6 +40,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from api.models import (
+    Exercise,
     Prescription,
     PushSubscription,
     ReminderPreference,
@@ -58,19 +60,27 @@ PLAIN_TEXT = "A moment for your practice, whenever it suits you."
 NAMED_TEXT = "A moment for {title}, whenever it suits you."
 
 
-def lock_screen_payload(
-    prescription: Prescription, day: Any, *, name_exercise: bool
-) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Due:
+    """What a claimed row's notification is about."""
+
+    prescription_id: uuid.UUID
+    day: date
+    exercise_slug: str
+    exercise_title: str | None
+    length_minutes: int | None
+    name_exercise: bool
+
+
+def lock_screen_payload(due: Due) -> dict[str, Any]:
     """What the notification shows: never mood, therapist or anything about health; the
     exercise only when the person allowed it. `url` opens the due practice."""
-    exercise = prescription.exercise
-    title = exercise.title or exercise.slug
-    length = prescription.length_minutes or ""
+    title = due.exercise_title or due.exercise_slug
     return {
         "title": TITLE,
-        "body": NAMED_TEXT.format(title=title) if name_exercise else PLAIN_TEXT,
-        "url": f"/#/play/{exercise.slug}/{length}?p={prescription.id}",
-        "tag": f"reminder-{prescription.id}-{day}",
+        "body": NAMED_TEXT.format(title=title) if due.name_exercise else PLAIN_TEXT,
+        "url": f"/#/play/{due.exercise_slug}/{due.length_minutes or ''}?p={due.prescription_id}",
+        "tag": f"reminder-{due.prescription_id}-{due.day}",
     }
 
 
@@ -125,27 +135,45 @@ def claim_due(
 
 
 def outgoing(session: Db, run: uuid.UUID, now: datetime, options: SendOptions) -> list[Outgoing]:
+    """The rows this run holds, with what sending them needs (columns, not objects: a run
+    may hold tens of thousands)."""
     rows = session.execute(
-        select(ReminderSend, PushSubscription, Prescription, ReminderPreference.name_exercise)
+        select(
+            ReminderSend.id,
+            ReminderSend.due_at,
+            PushSubscription.id,
+            PushSubscription.endpoint,
+            PushSubscription.p256dh,
+            PushSubscription.auth,
+            ReminderSend.prescription_id,
+            ReminderSend.day,
+            Exercise.slug,
+            Exercise.title,
+            Prescription.length_minutes,
+            ReminderPreference.name_exercise,
+        )
         .join(PushSubscription, PushSubscription.id == ReminderSend.subscription_id)
         .join(Prescription, Prescription.id == ReminderSend.prescription_id)
+        .join(Exercise, Exercise.id == Prescription.exercise_id)
         .outerjoin(ReminderPreference, ReminderPreference.user_id == ReminderSend.user_id)
         .where(ReminderSend.claim == run, ReminderSend.status == SendStatus.CLAIMED)
         .order_by(ReminderSend.due_at, ReminderSend.id)
     ).all()
     found = []
-    for send, subscription, prescription, name_exercise in rows:
-        payload = lock_screen_payload(prescription, send.day, name_exercise=bool(name_exercise))
-        left = (send.due_at + options.stale - now).total_seconds()
-        key = f"{send.prescription_id}:{send.day}".encode()
+    for row in rows:
+        send_id, due_at, subscription_id, endpoint, p256dh, auth = row[:6]
+        prescription_id, day, slug, title, length, name_exercise = row[6:]
+        due = Due(prescription_id, day, slug, title, length, bool(name_exercise))
+        left = (due_at + options.stale - now).total_seconds()
+        key = f"{due.prescription_id}:{due.day}".encode()
         found.append(
             Outgoing(
-                send.id,
-                subscription.id,
-                subscription.endpoint,
-                subscription.p256dh,
-                subscription.auth,
-                json.dumps(payload).encode(),
+                send_id,
+                subscription_id,
+                endpoint,
+                p256dh,
+                auth,
+                json.dumps(lock_screen_payload(due)).encode(),
                 ttl=max(60, int(left)),
                 # A push service keeps one waiting message per topic: a copy replaces it.
                 topic=b64url(hashlib.sha256(key).digest()[:24]),
@@ -177,11 +205,18 @@ def send_due(
     settings.signer()
     run = uuid.uuid4()
     now = clock()
-    claim_due(
-        session, run, find_due(session, now, stale=options.stale, shard=options.shard), now, options
-    )
+    started = time.perf_counter()
+    due = find_due(session, now, stale=options.stale, shard=options.shard)
+    claim_due(session, run, due, now, options)
     batch = outgoing(session, run, now, options)
     session.rollback()  # nothing more to read: the dispatcher writes through the engine
+    log.info(
+        "run %s: %d newly due, %d to send, found and recorded in %.2f s",
+        run,
+        len(due),
+        len(batch),
+        time.perf_counter() - started,
+    )
     dispatcher = _Dispatcher(engine, PushClient(settings, options), run, options, clock)
     return RunReport(dispatcher.send_all(batch))
 
