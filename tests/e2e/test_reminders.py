@@ -37,7 +37,7 @@ def server_env() -> dict[str, str]:
 
 def open_reminders(page) -> None:
     page.get_by_role("link", name="Account").click()
-    page.get_by_role("link", name="Reminders").click()
+    page.get_by_role("link", name="Set up reminders").click()
     page.get_by_role("heading", name="Reminders", level=1).wait_for()
 
 
