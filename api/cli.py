@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -123,8 +125,14 @@ def send_reminders(concurrency: int, shard: tuple[int, int]) -> None:
     help="Seconds between runs.",
 )
 def run_reminders(concurrency: int, shard: tuple[int, int], every: int) -> None:
-    """Send due reminders every minute until stopped (for a container)."""
-    while True:
+    """Send due reminders every minute until stopped (for a container).
+
+    SIGTERM or SIGINT lets the run in progress finish (its requests time out within
+    seconds), so a stopped container leaves no reminder half-sent."""
+    stop = threading.Event()
+    for name in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(name, lambda *_: stop.set())
+    while not stop.is_set():
         started = time.monotonic()
         try:
             click.echo(_send_once(concurrency, shard))
@@ -136,7 +144,8 @@ def run_reminders(concurrency: int, shard: tuple[int, int], every: int) -> None:
             )
         finally:
             db.session.remove()
-        time.sleep(max(0.0, every - (time.monotonic() - started)))
+        stop.wait(max(0.0, every - (time.monotonic() - started)))
+    click.echo("stopped")
 
 
 def _send_once(concurrency: int, shard: tuple[int, int]) -> str:

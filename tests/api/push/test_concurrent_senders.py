@@ -158,3 +158,4 @@ def test_run_sends_every_minute_until_stopped(app, client, due_now, push_ready, 
         runner.send_signal(signal.SIGTERM)
         output = runner.communicate(timeout=30)[0]
     assert "20 sent" in output and "no reminders due" in output
+    assert output.rstrip().endswith("stopped") and runner.returncode == 0
