@@ -152,10 +152,10 @@ def test_run_sends_every_minute_until_stopped(app, client, due_now, push_ready, 
         while len(push_ready.deliveries) < 2 * len(devices) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert len(push_ready.deliveries) == 2 * len(devices)
-        time.sleep(6)  # a second round finds nothing more to send
+        time.sleep(6)  # another round (every 5 s) finds nothing more to send
         assert len(push_ready.deliveries) == 2 * len(devices)
     finally:
         runner.send_signal(signal.SIGTERM)
         output = runner.communicate(timeout=30)[0]
-    assert "20 sent" in output and "no reminders due" in output
+    assert "20 sent" in output
     assert output.rstrip().endswith("stopped") and runner.returncode == 0
