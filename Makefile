@@ -42,6 +42,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/practices.py
 	$(BIN)/python bench/web.py
 	$(BIN)/python bench/json_depth.py
+	$(BIN)/python bench/reminders.py
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .

@@ -162,6 +162,7 @@ def _register_blueprints(app: Flask) -> None:
         jobs,
         me,
         practices,
+        push,
         sessions,
         support,
     )
@@ -176,6 +177,7 @@ def _register_blueprints(app: Flask) -> None:
         jobs,
         practices,
         care,
+        push,
         sessions,
         support,
     ):

@@ -5,7 +5,10 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import signal
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -14,6 +17,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 from marshmallow import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 from tqdm import tqdm
 
 from api.errors import summarise_errors
@@ -21,7 +25,7 @@ from api.extensions import db
 from api.models import Role
 from api.registry import app_services
 from api.schemas.accounts import CreateUserSchema
-from api.services import accounts, library
+from api.services import accounts, library, push, push_send
 from api.services.errors import ServiceError
 from api.services.rendering import RenderSettings
 from api.storage import S3Storage
@@ -61,13 +65,114 @@ def create_user(email: str, role: str, display_name: str | None, timezone: str, 
     click.echo(f"created {user.role.value} {user.email} ({user.id})")
 
 
+push_group = AppGroup("push", help="Web Push (reminders).")
+
+
+@push_group.command("keys")
+def make_push_keys() -> None:
+    """Print a new VAPID key pair to put in .env."""
+    private, public = push.new_key_pair()
+    click.echo(f"INTERLUDE_VAPID_PRIVATE_KEY={private}")
+    click.echo("INTERLUDE_VAPID_SUBJECT=mailto:you@example.org")
+    click.echo(f"# the application server key (GET /api/v1/push/public-key): {public}")
+
+
+reminders_group = AppGroup("reminders", help="Reminders by Web Push.")
+_concurrency = click.option(
+    "--concurrency",
+    type=click.IntRange(1, 256),
+    default=16,
+    show_default=True,
+    help="Requests to push services at once.",
+)
+
+
+def _parse_shard(_context: object, _parameter: object, value: str) -> tuple[int, int]:
+    try:
+        share, shares = (int(part) for part in value.split("/"))
+    except ValueError:
+        share, shares = 0, 0
+    if not 1 <= share <= shares:
+        raise click.BadParameter(f"give K/N with 1 <= K <= N, such as 1/4; not {value!r}")
+    return share - 1, shares
+
+
+_shard = click.option(
+    "--shard",
+    default="1/1",
+    show_default=True,
+    callback=_parse_shard,
+    help="K/N: send for the K-th of N shares of people (run N senders for more throughput).",
+)
+
+
+@reminders_group.command("send")
+@_concurrency
+@_shard
+def send_reminders(concurrency: int, shard: tuple[int, int]) -> None:
+    """Send every reminder due now, then exit (for cron or a systemd timer)."""
+    click.echo(_send_once(concurrency, shard))
+
+
+@reminders_group.command("run")
+@_concurrency
+@_shard
+@click.option(
+    "--every",
+    type=click.IntRange(5, 3600),
+    default=60,
+    show_default=True,
+    help="Seconds between runs.",
+)
+def run_reminders(concurrency: int, shard: tuple[int, int], every: int) -> None:
+    """Send due reminders every minute until stopped (for a container).
+
+    SIGTERM or SIGINT lets the run in progress finish (its requests time out within
+    seconds), so a stopped container leaves no reminder half-sent."""
+    stop = threading.Event()
+    for name in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(name, lambda *_: stop.set())
+    while not stop.is_set():
+        started = time.monotonic()
+        try:
+            click.echo(_send_once(concurrency, shard))
+        except click.ClickException as error:
+            click.echo(f"Error: {error.message}", err=True)
+        except SQLAlchemyError as error:  # the database was away: try again next time
+            click.echo(
+                f"Error: the database could not be reached ({type(error).__name__})", err=True
+            )
+        finally:
+            db.session.remove()
+        stop.wait(max(0.0, every - (time.monotonic() - started)))
+    click.echo("stopped")
+
+
+def _send_once(concurrency: int, shard: tuple[int, int]) -> str:
+    settings = push.PushSettings.from_config(current_app.config)
+    try:
+        report = push_send.send_due(
+            db.session,
+            db.engine,
+            settings,
+            clock=app_services().clock,
+            options=push_send.SendOptions(concurrency=concurrency, shard=shard),
+        )
+    except ServiceError as error:
+        raise click.ClickException(error.message) from None
+    return str(report)
+
+
 def register_cli(app: Flask, app_factory: AppFactory) -> None:
-    """The `users` and `content` commands. `app_factory` is `create_app`, handed in by it:
-    each worker process of `content sync` builds the app again with it."""
+    """The `users`, `mail`, `content`, `push` and `reminders` commands. `app_factory` is
+    `create_app`, handed in by it: each worker process of `content sync` builds the app again
+    with it."""
     from api.mail_cli import mail
 
     app.cli.add_command(users)
     app.cli.add_command(mail)
+    app.cli.add_command(push_group)
+    app.cli.add_command(reminders_group)
     app.cli.add_command(_content_group(app_factory))
 
 

@@ -21,6 +21,15 @@ def _env_list(name: str) -> list[str]:
     return [item.strip() for item in _env(name, "").split(",") if item.strip()]
 
 
+# The public push services of Chrome, Firefox, Edge/Windows and Apple, matched by host suffix.
+DEFAULT_PUSH_HOSTS = (
+    "fcm.googleapis.com",
+    "push.services.mozilla.com",
+    "notify.windows.com",
+    "push.apple.com",
+)
+
+
 class Config:
     """Production and `make run` settings. Each attribute can be overridden by a mapping
     passed to `create_app(config=...)`."""
@@ -100,6 +109,13 @@ class Config:
         # argon2id cost; the defaults are argon2-cffi's RFC 9106 "low memory" profile.
         self.ARGON2_TIME_COST = int(_env("ARGON2_TIME_COST", "3"))
         self.ARGON2_MEMORY_KIB = int(_env("ARGON2_MEMORY_KIB", "65536"))
+        # Web Push reminders (docs/reminders.md): the VAPID key (PEM, or the base64url raw key
+        # `flask push keys` prints) and a contact for push services (mailto: or https:).
+        # Without both, the push endpoints answer 503 and no reminder is sent.
+        self.VAPID_PRIVATE_KEY = _env("VAPID_PRIVATE_KEY", "")
+        self.VAPID_SUBJECT = _env("VAPID_SUBJECT", "")
+        # Hosts (by suffix) that subscriptions may point at: our server sends requests there.
+        self.PUSH_HOSTS = _env_list("PUSH_HOSTS") or list(DEFAULT_PUSH_HOSTS)
 
         # flask-smorest / OpenAPI
         self.API_TITLE = "Interlude"

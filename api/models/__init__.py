@@ -14,6 +14,7 @@ from api.models.content import (
 from api.models.jobs import Job, JobStatus
 from api.models.mail import PasswordReset, PendingMail
 from api.models.practice import Practice
+from api.models.push import PushSubscription, ReminderPreference, ReminderSend, SendStatus
 
 __all__ = [
     "AccessLogEntry",
@@ -29,9 +30,13 @@ __all__ = [
     "PendingMail",
     "Practice",
     "Prescription",
+    "PushSubscription",
     "Recording",
+    "ReminderPreference",
+    "ReminderSend",
     "Rendition",
     "Role",
+    "SendStatus",
     "User",
     "Variant",
     "VersionStatus",

@@ -15,6 +15,7 @@ from api.schemas.agenda import AgendaItemSchema
 from api.schemas.care import AccessLogEntrySchema, InvitationSchema, LinkSchema, PrescriptionSchema
 from api.schemas.overlay import Overlay
 from api.schemas.practices import PracticeSchema
+from api.schemas.push import ReminderPreferencesSchema, SubscriptionSchema, preferences_answer
 from api.services.privacy import AccountExport
 
 
@@ -69,6 +70,19 @@ class ExportedInvitationSchema(InvitationSchema):
     used_at = fields.DateTime(allow_none=True)
 
 
+class ExportedSubscriptionSchema(SubscriptionSchema):
+    """A device's subscription; its auth secret is left out (it is the browser's, and a
+    secret: an export file may travel)."""
+
+    p256dh = fields.String()
+    updated_at = fields.DateTime()
+
+
+class ExportedRemindersSchema(ReminderPreferencesSchema):
+    class Meta:
+        exclude = ("push_available",)
+
+
 class Section(fields.Dict):
     """Documented as a plain object, as the export's sections always were; written with
     `schema`."""
@@ -82,7 +96,8 @@ class Section(fields.Dict):
 
 
 class ExportSchema(Schema):
-    """Your data: account, practices, links, prescriptions, access log, invitations, agenda. Dumps
+    """Your data: account, practices, links, prescriptions, access log, invitations, agenda, push
+    subscriptions and reminder preferences. Dumps
     an `AccountExport`."""
 
     format = fields.Integer(required=True)
@@ -93,8 +108,13 @@ class ExportSchema(Schema):
     access_log = fields.List(Section(ExportedAccessSchema()), required=True)
     invitations = fields.List(Section(ExportedInvitationSchema()), required=True)
     agenda = fields.List(Section(AgendaItemSchema()), required=True)
+    push_subscriptions = fields.List(Section(ExportedSubscriptionSchema()), required=True)
+    reminders = Section(ExportedRemindersSchema(), required=True)
 
     @pre_dump
     def name_clients(self, export: AccountExport, **kwargs: Any) -> Overlay:
         links = [Overlay(link, client_name=export.client_name(link)) for link in export.links]
-        return Overlay(export, links=links)
+        reminders = preferences_answer(
+            export.reminders, enabled=export.reminders_enabled(), push_available=False
+        )
+        return Overlay(export, links=links, reminders=reminders)

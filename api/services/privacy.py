@@ -14,6 +14,9 @@ from api.models import (
     Invitation,
     Practice,
     Prescription,
+    PushSubscription,
+    ReminderPreference,
+    ReminderSend,
     User,
 )
 from api.models.base import utcnow
@@ -23,6 +26,7 @@ from api.services.care import log_access, revoke_link
 from api.services.errors import Invalid
 from api.services.mail_queue import forget_mails_of, queue_mail
 from api.services.mail_texts import ACCOUNT_ERASED
+from api.services.push import default_preferences, list_subscriptions
 from api.services.stats import today_for
 from api.services.transaction import unit_of_work
 
@@ -41,7 +45,14 @@ class AccountExport:
     access_log: list[AccessLogEntry]
     invitations: list[Invitation]
     agenda: list[AgendaItem]
+    push_subscriptions: list[PushSubscription]
+    reminders: ReminderPreference  # the defaults when the person never set any
     format: int = EXPORT_FORMAT
+
+    def reminders_enabled(self) -> bool:
+        if self.reminders.enabled is None:
+            return bool(self.push_subscriptions)
+        return self.reminders.enabled
 
     def client_name(self, link: CareLink) -> str | None:
         """A therapist whose link was revoked learns nothing more about that client (not
@@ -54,8 +65,8 @@ class AccountExport:
 @unit_of_work(keep_loaded=True)
 def export_account(session: Db, user: User, *, clock: Clock = utcnow) -> AccountExport:
     """Everything stored about `user`: the account, practices, links (either side),
-    prescriptions (received or written), the access log, invitations they made, and their
-    agenda (things to bring to a session).
+    prescriptions (received or written), the access log, invitations they made, their
+    agenda (things to bring to a session), push subscriptions and reminder preferences.
     A therapist's export names their linked clients, so it is logged for each of them
     (the caller commits)."""
     practices = session.scalars(
@@ -92,6 +103,8 @@ def export_account(session: Db, user: User, *, clock: Clock = utcnow) -> Account
         list(access),
         list(invitations),
         list(agenda),
+        list_subscriptions(session, user),
+        session.get(ReminderPreference, user.id) or default_preferences(user.id),
     )
     seen = [
         link.client_id
@@ -109,7 +122,7 @@ def erase_account(
 ) -> None:
     """Delete the person and everything that is theirs. Prescriptions a therapist wrote for
     them stay in the therapist's records without the client; the practices, agenda, links,
-    access log, sessions and the account go."""
+    access log, push subscriptions, reminders, sessions and the account go."""
     if not passwords.verify(user.password_hash, password):
         raise Invalid("password", "The password is not right; nothing was erased.")
     # A therapist who leaves ends what they prescribed, as a revoked link would: their
@@ -124,6 +137,8 @@ def erase_account(
         delete(CareLink).where(or_(CareLink.client_id == user.id, CareLink.therapist_id == user.id))
     )
     session.execute(delete(Invitation).where(Invitation.therapist_id == user.id))
+    for table in (ReminderSend, PushSubscription, ReminderPreference):
+        session.execute(delete(table).where(table.user_id == user.id))
     session.execute(  # no foreign key to null it (migration 0010)
         update(ExerciseVersion)
         .where(ExerciseVersion.published_by == user.id)

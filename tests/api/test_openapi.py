@@ -10,6 +10,16 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.pytest import from_fixture
 
+from api.services.push import new_key_pair
+
+
+@pytest.fixture(autouse=True)
+def _push_keys(app, monkeypatch):
+    """Web Push set up, so its operations answer as they do in production (without keys
+    they answer 503 by design: tests/api/push)."""
+    monkeypatch.setitem(app.config, "VAPID_PRIVATE_KEY", new_key_pair()[0])
+    monkeypatch.setitem(app.config, "VAPID_SUBJECT", "mailto:reminders@example.org")
+
 
 @pytest.fixture
 def api_schema(app):

@@ -1,7 +1,7 @@
 """users.disabled_at (an admin can disable a staff account); exercise_versions.published_by
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-06 16:50:00
 
 A disabled account keeps its rows (who wrote and published what stays readable) but can no
@@ -22,7 +22,7 @@ from api.models.base import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = "0010"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

@@ -48,6 +48,54 @@ self.addEventListener("message", (event) => {
   if (event.data?.type === "version") event.source?.postMessage({ type: "version", version: VERSION });
 });
 
+// Reminders (Web Push). The server's payload is {title, body, url, tag}; what shows on a lock
+// screen is only that text. A tap opens the due practice: in a window that is already open
+// when there is one, else in a new one. Only this app's own practice links are followed.
+const REMINDER_TEXT = "A moment for your practice, whenever it suits you.";
+
+self.addEventListener("push", (event) => {
+  let data = {};
+  try {
+    data = event.data ? event.data.json() : {};
+  } catch {
+    data = {};
+  }
+  event.waitUntil(
+    self.registration.showNotification(typeof data.title === "string" ? data.title : "Interlude", {
+      body: typeof data.body === "string" ? data.body : REMINDER_TEXT,
+      tag: typeof data.tag === "string" ? data.tag : "reminder",
+      icon: "/app/icons/icon-192.png",
+      badge: "/app/icons/icon-192.png",
+      data: { hash: practiceHash(data.url) },
+    }),
+  );
+});
+
+function practiceHash(url) {
+  try {
+    const target = new URL(url, self.location.origin);
+    if (target.origin === self.location.origin && /^#\/play\//.test(target.hash)) return target.hash;
+  } catch {
+    // not a URL: open Today
+  }
+  return "#/today";
+}
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const opening = openPractice(event.notification.data?.hash || "#/today");
+  // A real tap may extend the event; an untrusted one (the browser test's) cannot.
+  if (event.isTrusted) event.waitUntil(opening);
+});
+
+async function openPractice(hash) {
+  const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+  const open = windows.find((client) => new URL(client.url).origin === self.location.origin);
+  if (!open) return self.clients.openWindow(`/${hash}`);
+  open.postMessage({ type: "open", hash });
+  return open.focus().catch(() => open);
+}
+
 self.addEventListener("fetch", (event) => {
   const request = event.request;
   if (request.method !== "GET") return;

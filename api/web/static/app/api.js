@@ -383,3 +383,13 @@ export const prescribe = (id, body) => json(`/clients/${id}/prescriptions`, { me
 export const updatePrescription = (id, changes) => json(`/prescriptions/${id}`, { method: "PATCH", body: changes });
 export const endPrescription = (id) => json(`/prescriptions/${id}`, { method: "DELETE" });
 export const sessionSummary = (id, range) => json(`/clients/${id}/summary`, { query: range });
+
+// Reminders (Web Push) ---------------------------------------------------------------------------
+
+export const pushKey = () => json("/push/public-key").then((answer) => answer.public_key);
+export const pushDevices = () => json("/me/push-subscriptions");
+export const addPushDevice = (subscription) =>
+  json("/me/push-subscriptions", { method: "POST", body: subscription });
+export const removePushDevice = (id) => json(`/me/push-subscriptions/${id}`, { method: "DELETE" });
+export const reminderSettings = () => json("/me/reminders");
+export const updateReminderSettings = (changes) => json("/me/reminders", { method: "PATCH", body: changes });

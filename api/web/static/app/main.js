@@ -19,6 +19,7 @@ const screens = {
   account: () => import("./views/account.js").then((m) => m.account),
   support: () => import("./views/support.js").then((m) => m.support),
   agenda: () => import("./views/agenda.js").then((m) => m.agenda),
+  reminders: () => import("./views/reminders.js").then((m) => m.reminders),
 };
 // Therapists, editors and admins: each role's module in staff/ (loaded only for that role, and
 // never precached on a client's phone) exports `home` (a screen name), `tabs` ([{screen,
@@ -113,7 +114,7 @@ async function route() {
   app.screen = screen;
   app.leave = (await render(main, params, context, new URLSearchParams(search))) || null;
   const tabs = navigation(own);
-  const tab = { play: "library", agenda: "today", client: "clients", summary: "clients" }[screen] || screen;
+  const tab = { play: "library", agenda: "today", reminders: "account", client: "clients", summary: "clients" }[screen] || screen;
   for (const link of tabs.querySelectorAll("a")) {
     if (link.dataset.tab === tab) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
@@ -225,6 +226,8 @@ async function registerWorker() {
     if (tookOver) location.reload();
   });
   navigator.serviceWorker.addEventListener("message", (event) => {
+    // A tapped reminder: the worker asks an open window to show the practice.
+    if (event.data?.type === "open" && /^#\/play\//.test(event.data.hash || "")) return context.go(event.data.hash);
     if (event.data?.type !== "refreshed" || !REDRAWN.has(app.screen)) return;
     if (document.activeElement?.matches("input, select, textarea")) return;
     route();
