@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response
 from api.cache import CatalogCache
 from api.cli import register_cli
 from api.config import Config
+from api.crypto import install_keyring, load_keyring
 from api.errors import register_error_handlers
 from api.extensions import api, cors, db, migrate
 from api.jobs import make_runner
@@ -56,6 +57,13 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     configure_logging(app)
+    uri: str = app.config["SQLALCHEMY_DATABASE_URI"]
+    keyring = load_keyring(
+        app.config["DATA_KEYS"],
+        production=app.config["ENVIRONMENT"] == "production" or not uri.startswith("sqlite"),
+        instance_dir=Path(app.instance_path),
+    )
+    install_keyring(app, keyring)
     _init_database(app)
     api.init_app(app)
     register_converters(app, api)

@@ -21,6 +21,10 @@ def _env_list(name: str) -> list[str]:
     return [item.strip() for item in _env(name, "").split(",") if item.strip()]
 
 
+# The tests' data key (tests/live.py hands it to gunicorn too): never a real one.
+TEST_DATA_KEY = "dGVzdC1kYXRhLWtleS1ub3QtZm9yLXByb2R1Y3Rpb24="
+
+
 class Config:
     """Production and `make run` settings. Each attribute can be overridden by a mapping
     passed to `create_app(config=...)`."""
@@ -31,6 +35,11 @@ class Config:
         load_dotenv(PROJECT_ROOT / ".env", override=False)
         self.INSTANCE_DIR = INSTANCE_DIR
         self.SECRET_KEY = _env("SECRET_KEY", "")
+        # "production" refuses to start without INTERLUDE_DATA_KEYS (so does any database
+        # other than SQLite); anything else lets the embedded default make a key file.
+        self.ENVIRONMENT = _env("ENV", "development")
+        # Fernet keys for health data at rest (api/crypto.py), newest first.
+        self.DATA_KEYS = _env_list("DATA_KEYS")
         self.SQLALCHEMY_DATABASE_URI = _env(
             "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'interlude.db'}"
         )
@@ -133,6 +142,7 @@ class TestConfig(Config):
             self.STORAGE_URL = (instance_dir / "media").as_uri()
             self.RATELIMIT_STORAGE_URI = f"sqlite:///{instance_dir / 'ratelimits.sqlite'}"
         self.SECRET_KEY = "test-secret-key-not-for-production"
+        self.DATA_KEYS = [TEST_DATA_KEY]
         self.SQLALCHEMY_DATABASE_URI = os.environ.get(
             "INTERLUDE_TEST_DATABASE_URL", f"sqlite:///{self.INSTANCE_DIR / 'test.db'}"
         )
