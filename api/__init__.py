@@ -25,6 +25,7 @@ from api.extensions import api, cors, db, migrate
 from api.jobs import make_runner
 from api.jsondepth import refuse_deep_json
 from api.logs import configure_logging
+from api.metrics import init_metrics
 from api.openapi import register_converters
 from api.query import register_query_check
 from api.ratelimit import limiter
@@ -57,14 +58,9 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     configure_logging(app)
-    uri: str = app.config["SQLALCHEMY_DATABASE_URI"]
-    keyring = load_keyring(
-        app.config["DATA_KEYS"],
-        production=app.config["ENVIRONMENT"] == "production" or not uri.startswith("sqlite"),
-        instance_dir=Path(app.instance_path),
-    )
-    install_keyring(app, keyring)
+    _init_data_keys(app)
     _init_database(app)
+    init_metrics(app)
     api.init_app(app)
     register_converters(app, api)
     limiter.init_app(app)
@@ -114,6 +110,17 @@ def _build_services(app: Flask) -> AppServices:
         web=web,
         support=support,
     )
+
+
+def _init_data_keys(app: Flask) -> None:
+    """Keys for health data at rest (api/crypto.py). A deployment must bring its own: one
+    that says it is production, or runs on any database but the embedded SQLite file."""
+    uri: str = app.config["SQLALCHEMY_DATABASE_URI"]
+    production = app.config["ENVIRONMENT"] == "production" or not uri.startswith("sqlite")
+    keyring = load_keyring(
+        app.config["DATA_KEYS"], production=production, instance_dir=Path(app.instance_path)
+    )
+    install_keyring(app, keyring)
 
 
 def _init_database(app: Flask) -> None:

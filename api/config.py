@@ -43,7 +43,12 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = _env(
             "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'interlude.db'}"
         )
-        self.SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": True}
+        # hide_parameters: a logged database error names the statement, never the values
+        # (email addresses, notes) it carried.
+        self.SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {
+            "pool_pre_ping": True,
+            "hide_parameters": True,
+        }
         self.STORAGE_URL = _env("STORAGE_URL", (INSTANCE_DIR / "media").as_uri())
         self.S3_ENDPOINT_URL = _env("S3_ENDPOINT_URL", "") or None
         # The S3 region, from AWS_REGION (no INTERLUDE_ prefix: it is the name every AWS tool
@@ -85,6 +90,8 @@ class Config:
             "RATELIMIT_STORAGE_URI", f"sqlite:///{INSTANCE_DIR / 'ratelimits.sqlite'}"
         )
         self.LOG_LEVEL = _env("LOG_LEVEL", "INFO")
+        # /metrics answers only a request bearing this token; unset, it is a 404 (api/metrics.py).
+        self.METRICS_TOKEN = _env("METRICS_TOKEN", "")
         # The web app's files (index.html, sw.js, app/...); empty: the ones in the package.
         self.WEB_DIR = _env("WEB_DIR", "")
         # A JSON file of crisis contacts for "Need help now?"; empty: a marked placeholder.
