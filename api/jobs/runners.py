@@ -25,6 +25,7 @@ from flask import Flask, has_app_context
 
 from api.extensions import db
 from api.jobs.execute import abandon_job, execute_job
+from api.services.errors import Unavailable
 
 log = logging.getLogger("interlude.jobs")
 
@@ -36,9 +37,15 @@ RQ_JOB_TIMEOUT_SECONDS = 30 * 60
 RQ_FAILURE_TTL_SECONDS = 7 * 24 * 3600
 
 
+class QueueUnreachable(Unavailable):
+    """The job queue could not take the job; the job (and what it was for) is failed first,
+    so nothing waits for it, and asking again later may succeed."""
+
+
 class JobRunner(Protocol):
     def submit(self, job_id: uuid.UUID) -> None:
-        """Run the (committed, queued) job some time soon."""
+        """Run the (committed, queued) job some time soon. Raises QueueUnreachable when
+        the queue cannot take it (the job is failed first)."""
 
     def shutdown(self, *, wait: bool = True) -> None:
         """Stop taking jobs; with `wait`, let the running ones finish."""
@@ -117,8 +124,16 @@ class RQRunner:
             )
         except RedisError as exc:
             log.warning("job %s: the job queue is unreachable: %s", job_id, exc)
+            if has_app_context():
+                # End the caller's (empty) transaction: on SQLite it holds the write lock
+                # that failing the job needs (as in InlineRunner.submit).
+                db.session.commit()
             with self.app.app_context():
                 abandon_job(job_id, f"job queue unreachable: {exc} — the job can be retried")
+            raise QueueUnreachable(
+                "The job queue cannot be reached just now, so the job did not start; it is "
+                "marked failed and can be started again in a minute or two."
+            ) from None
 
     def shutdown(self, *, wait: bool = True) -> None:
         self.connection.close()
