@@ -20,7 +20,7 @@ from api.cache import CatalogCache
 from api.cli import register_cli
 from api.config import Config
 from api.crypto import install_keyring, load_keyring
-from api.errors import register_error_handlers
+from api.errors import close_session_quietly, register_error_handlers
 from api.extensions import api, cors, db, migrate
 from api.jobs import make_runner
 from api.jsondepth import refuse_deep_json
@@ -134,6 +134,8 @@ def _init_database(app: Flask) -> None:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
+    # Runs before Flask-SQLAlchemy's own teardown (teardowns run last-registered first).
+    app.teardown_appcontext(lambda _exc: close_session_quietly(db))
     with app.app_context():
         refuse_undeclared_writes(db.engine)
         if uri.startswith("sqlite"):

@@ -150,6 +150,17 @@ def database_reason(error: DBAPIError) -> str:
     return f"{type(error.orig).__name__}: {lines[0] if lines else ''}"
 
 
+def close_session_quietly(db: SQLAlchemy) -> None:
+    """End the request's session. A connection that died after the answer was made (the
+    database restarted, `pg_terminate_backend`) fails the closing ROLLBACK: the pool has
+    already discarded it, and the answer stands instead of turning into gunicorn's 500."""
+    try:
+        db.session.remove()
+    except DBAPIError as error:
+        log.warning("database connection lost while closing a session: %s", database_reason(error))
+        db.session.registry.clear()
+
+
 def register_error_handlers(app: Flask, api: InterludeApi, db: SQLAlchemy) -> None:
     """A failed request's transaction (on `db.session`) is rolled back before the answer."""
 
