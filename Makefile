@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app api
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format bench clean
+.PHONY: run test lint format bench bench-load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/practices.py
 	$(BIN)/python bench/web.py
 	$(BIN)/python bench/json_depth.py
+
+# Mixed load on PostgreSQL + SeaweedFS + Redis (INTERLUDE_BENCH_DATABASE_URL; bench/load.py).
+bench-load: $(VENV)/.installed-dev
+	$(BIN)/python bench/load.py
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .
