@@ -421,16 +421,19 @@ def step(environment: Environment, server, levels: list[int], seconds: float) ->
     for users in levels:
         run_level(environment, users, 0)
         before = cpu_seconds(server)
+        locust_before = sum(psutil.Process().cpu_times()[:2])
         environment.stats.reset_all()
         gevent.sleep(seconds)
         results.append(report_step(environment, users, seconds, cpu_seconds(server) - before))
+        locust_cpu = sum(psutil.Process().cpu_times()[:2]) - locust_before
+        print(f"(Locust itself used {locust_cpu / seconds:.0%} of one core)")
     knee = next(
         (
             later
             for earlier, later in itertools.pairwise(results)
             if later["rps"] < earlier["rps"] * 1.10 or later["cpu"] >= 0.9
         ),
-        results[-1],
+        None,
     )
     print("\n== summary")
     for row in results:
@@ -438,6 +441,9 @@ def step(environment: Environment, server, levels: list[int], seconds: float) ->
             f"{row['users']:>4} users  {row['rps']:>7.0f} req/s  CPU {row['cpu']:>4.0%}  "
             f"errors {row['errors']:>4}  p95 targets {'met' if row['p95_ok'] else 'MISSED'}"
         )
+    if knee is None:
+        print(f"no knee up to {results[-1]['users']} users: add larger steps (--steps)")
+        return
     print(
         f"knee: about {knee['users']} users, {knee['rps']:.0f} req/s "
         f"(req/s stops growing by 10 %, or the server's CPU reaches 90 %)"
