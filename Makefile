@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app api
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format bench clean
+.PHONY: run test lint format bench bench-load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/web.py
 	$(BIN)/python bench/json_depth.py
 	$(BIN)/python bench/reminders.py
+
+# Mixed load on PostgreSQL + SeaweedFS + Redis (INTERLUDE_BENCH_DATABASE_URL; bench/load.py).
+bench-load: $(VENV)/.installed-dev
+	$(BIN)/python bench/load.py
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .

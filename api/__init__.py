@@ -19,12 +19,14 @@ from werkzeug.wrappers import Response
 from api.cache import CatalogCache
 from api.cli import register_cli
 from api.config import Config
-from api.errors import register_error_handlers
+from api.crypto import install_keyring, load_keyring
+from api.errors import close_session_quietly, register_error_handlers
 from api.extensions import api, cors, db, migrate
 from api.jobs import make_runner
 from api.jobs.mail import init_mail
 from api.jsondepth import refuse_deep_json
 from api.logs import configure_logging
+from api.metrics import init_metrics
 from api.openapi import register_converters
 from api.query import register_query_check
 from api.ratelimit import limiter
@@ -58,7 +60,9 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     configure_logging(app)
+    _init_data_keys(app)
     _init_database(app)
+    init_metrics(app)
     api.init_app(app)
     register_converters(app, api)
     limiter.init_app(app)
@@ -116,6 +120,17 @@ def _build_services(app: Flask) -> AppServices:
     )
 
 
+def _init_data_keys(app: Flask) -> None:
+    """Keys for health data at rest (api/crypto.py). A deployment must bring its own: one
+    that says it is production, or runs on any database but the embedded SQLite file."""
+    uri: str = app.config["SQLALCHEMY_DATABASE_URI"]
+    production = app.config["ENVIRONMENT"] == "production" or not uri.startswith("sqlite")
+    keyring = load_keyring(
+        app.config["DATA_KEYS"], production=production, instance_dir=Path(app.instance_path)
+    )
+    install_keyring(app, keyring)
+
+
 def _init_database(app: Flask) -> None:
     uri: str = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("sqlite"):
@@ -127,6 +142,8 @@ def _init_database(app: Flask) -> None:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
+    # Runs before Flask-SQLAlchemy's own teardown (teardowns run last-registered first).
+    app.teardown_appcontext(lambda _exc: close_session_quietly(db))
     with app.app_context():
         refuse_undeclared_writes(db.engine)
         if uri.startswith("sqlite"):

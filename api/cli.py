@@ -14,12 +14,14 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 import click
+from cryptography.fernet import Fernet
 from flask import Flask, current_app
 from flask.cli import AppGroup
 from marshmallow import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from tqdm import tqdm
 
+from api import crypto
 from api.errors import summarise_errors
 from api.extensions import db
 from api.models import Role
@@ -163,13 +165,40 @@ def _send_once(concurrency: int, shard: tuple[int, int]) -> str:
     return str(report)
 
 
+keys = AppGroup("keys", help="Data keys: health data encrypted at rest (api/crypto.py).")
+
+
+@keys.command("generate")
+def generate_key() -> None:
+    """Print a new data key, for the front of INTERLUDE_DATA_KEYS."""
+    click.echo(Fernet.generate_key().decode("ascii"))
+
+
+@keys.command("rotate")
+@click.option("--batch-size", type=click.IntRange(1, 10_000), default=500, show_default=True)
+def rotate_data_keys(batch_size: int) -> None:
+    """Re-encrypt stored notes with the newest key, a committed batch at a time. Safe to
+    stop and run again: what the newest key already opens is skipped."""
+    total = 0
+    try:
+        for column, changed in crypto.rotate_keys(
+            db.engine.begin, crypto.current_keyring(), batch_size=batch_size
+        ):
+            total += changed
+            click.echo(f"{column.table}.{column.column}: {total} re-encrypted so far")
+    except crypto.DataKeyError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"done: {total} value(s) re-encrypted with the newest key")
+
+
 def register_cli(app: Flask, app_factory: AppFactory) -> None:
-    """The `users`, `mail`, `content`, `push` and `reminders` commands. `app_factory` is
-    `create_app`, handed in by it: each worker process of `content sync` builds the app again
-    with it."""
+    """The `users`, `keys`, `mail`, `content`, `push` and `reminders` commands. `app_factory`
+    is `create_app`, handed in by it: each worker process of `content sync` builds the app
+    again with it."""
     from api.mail_cli import mail
 
     app.cli.add_command(users)
+    app.cli.add_command(keys)
     app.cli.add_command(mail)
     app.cli.add_command(push_group)
     app.cli.add_command(reminders_group)

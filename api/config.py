@@ -29,6 +29,9 @@ DEFAULT_PUSH_HOSTS = (
     "push.apple.com",
 )
 
+# The tests' data key (tests/live.py hands it to gunicorn too): never a real one.
+TEST_DATA_KEY = "dGVzdC1kYXRhLWtleS1ub3QtZm9yLXByb2R1Y3Rpb24="
+
 
 class Config:
     """Production and `make run` settings. Each attribute can be overridden by a mapping
@@ -40,10 +43,20 @@ class Config:
         load_dotenv(PROJECT_ROOT / ".env", override=False)
         self.INSTANCE_DIR = INSTANCE_DIR
         self.SECRET_KEY = _env("SECRET_KEY", "")
+        # "production" refuses to start without INTERLUDE_DATA_KEYS (so does any database
+        # other than SQLite); anything else lets the embedded default make a key file.
+        self.ENVIRONMENT = _env("ENV", "development")
+        # Fernet keys for health data at rest (api/crypto.py), newest first.
+        self.DATA_KEYS = _env_list("DATA_KEYS")
         self.SQLALCHEMY_DATABASE_URI = _env(
             "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'interlude.db'}"
         )
-        self.SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": True}
+        # hide_parameters: a logged database error names the statement, never the values
+        # (email addresses, notes) it carried.
+        self.SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {
+            "pool_pre_ping": True,
+            "hide_parameters": True,
+        }
         self.STORAGE_URL = _env("STORAGE_URL", (INSTANCE_DIR / "media").as_uri())
         self.S3_ENDPOINT_URL = _env("S3_ENDPOINT_URL", "") or None
         # The S3 region, from AWS_REGION (no INTERLUDE_ prefix: it is the name every AWS tool
@@ -102,6 +115,8 @@ class Config:
         # Invitations sent by mail, per therapist (the code alone is not limited).
         self.INVITE_MAIL_RATE_LIMIT = _env("INVITE_MAIL_RATE_LIMIT", "30/hour;100/day")
         self.LOG_LEVEL = _env("LOG_LEVEL", "INFO")
+        # /metrics answers only a request bearing this token; unset, it is a 404 (api/metrics.py).
+        self.METRICS_TOKEN = _env("METRICS_TOKEN", "")
         # The web app's files (index.html, sw.js, app/...); empty: the ones in the package.
         self.WEB_DIR = _env("WEB_DIR", "")
         # A JSON file of crisis contacts for "Need help now?"; empty: a marked placeholder.
@@ -166,6 +181,7 @@ class TestConfig(Config):
             self.STORAGE_URL = (instance_dir / "media").as_uri()
             self.RATELIMIT_STORAGE_URI = f"sqlite:///{instance_dir / 'ratelimits.sqlite'}"
         self.SECRET_KEY = "test-secret-key-not-for-production"
+        self.DATA_KEYS = [TEST_DATA_KEY]
         self.SQLALCHEMY_DATABASE_URI = os.environ.get(
             "INTERLUDE_TEST_DATABASE_URL", f"sqlite:///{self.INSTANCE_DIR / 'test.db'}"
         )

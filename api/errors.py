@@ -10,7 +10,7 @@ from flask import Flask, current_app, request
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from werkzeug.exceptions import (
     Conflict,
     HTTPException,
@@ -143,20 +143,38 @@ def http_error_for(error: ServiceError) -> HTTPException:
     return exc
 
 
+def database_reason(error: DBAPIError) -> str:
+    """The driver's first line: which constraint or what happened to the connection, without
+    PostgreSQL's DETAIL line, which quotes the values (an email address, say)."""
+    lines = str(error.orig).strip().splitlines()
+    return f"{type(error.orig).__name__}: {lines[0] if lines else ''}"
+
+
+def close_session_quietly(db: SQLAlchemy) -> None:
+    """End the request's session. A connection that died after the answer was made (the
+    database restarted, `pg_terminate_backend`) fails the closing ROLLBACK: the pool has
+    already discarded it, and the answer stands instead of turning into gunicorn's 500."""
+    try:
+        db.session.remove()
+    except DBAPIError as error:
+        log.warning("database connection lost while closing a session: %s", database_reason(error))
+        db.session.registry.clear()
+
+
 def register_error_handlers(app: Flask, api: InterludeApi, db: SQLAlchemy) -> None:
     """A failed request's transaction (on `db.session`) is rolled back before the answer."""
 
     def integrity_error(error: IntegrityError):
         # Two requests raced to create the same thing: the loser gets a clean 409.
         db.session.rollback()
-        log.info("integrity conflict: %s", error.orig)
+        log.info("integrity conflict: %s", database_reason(error))
         return api.handle_http_exception(
             Conflict("This conflicts with something that already exists; reload and try again.")
         )
 
     def database_unavailable(error: OperationalError):
         db.session.rollback()
-        log.error("database error: %s", error)
+        log.error("database error: %s", database_reason(error))
         return api.handle_http_exception(
             ServiceUnavailable("The service is briefly unavailable; please retry.")
         )

@@ -12,6 +12,18 @@ from flask import Flask, g, has_request_context, request
 from werkzeug.wrappers import Response
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+# Path parts that are secrets (an invitation code is a key to a client's data): the log gets
+# the route's placeholder instead.
+SECRET_PATH_ARGS = ("code",)
+
+
+def loggable_path() -> str:
+    path = request.path
+    for name in SECRET_PATH_ARGS:
+        value = (request.view_args or {}).get(name)
+        if value:
+            path = path.replace(str(value), f"<{name}>")
+    return path
 
 
 class JsonFormatter(logging.Formatter):
@@ -54,14 +66,15 @@ def configure_logging(app: Flask) -> None:
         request_id = g.get("request_id") or uuid.uuid4().hex
         response.headers["X-Request-ID"] = request_id
         started = g.get("request_started")
+        path = loggable_path()
         access.info(
             "%s %s %s",
             request.method,
-            request.path,
+            path,
             response.status_code,
             extra={
                 "method": request.method,
-                "path": request.path,
+                "path": path,
                 "status": response.status_code,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 1)
                 if started

@@ -19,6 +19,8 @@ import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
 
+from api.config import TEST_DATA_KEY
+
 ROOT = Path(__file__).resolve().parent.parent
 START_SECONDS = 60.0
 
@@ -56,6 +58,7 @@ class LiveServer:
             "INTERLUDE_ARGON2_TIME_COST": "1",
             "INTERLUDE_ARGON2_MEMORY_KIB": "1024",
             "INTERLUDE_SECRET_KEY": "live-test-secret",
+            "INTERLUDE_DATA_KEYS": TEST_DATA_KEY,  # the test app's, so both read the notes
             "INTERLUDE_LOG_LEVEL": "WARNING",
             **(env or {}),
         }

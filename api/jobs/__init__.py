@@ -5,7 +5,14 @@ queued job, then calls `runner.submit(job.id)`.
 """
 
 from api.jobs.execute import HANDLERS, Handler, JobContext, abandon_job, execute_job
-from api.jobs.runners import InlineRunner, JobRunner, RQRunner, ThreadRunner, make_runner
+from api.jobs.runners import (
+    InlineRunner,
+    JobRunner,
+    QueueUnreachable,
+    RQRunner,
+    ThreadRunner,
+    make_runner,
+)
 
 __all__ = [
     "HANDLERS",
@@ -13,6 +20,7 @@ __all__ = [
     "InlineRunner",
     "JobContext",
     "JobRunner",
+    "QueueUnreachable",
     "RQRunner",
     "ThreadRunner",
     "abandon_job",

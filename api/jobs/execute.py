@@ -7,6 +7,7 @@ one while the traceback goes to the log); nothing a job does can stop the runner
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from typing import Any
 from flask import Flask, current_app
 from sqlalchemy.orm import Session, sessionmaker
 
+from api import metrics
 from api.extensions import db
 from api.jobs.mail import run_mail_job
 from api.models import Job, JobStatus
@@ -97,6 +99,7 @@ def execute_job(job_id: uuid.UUID | str) -> JobStatus | None:
         job_id, kind = job.id, job.kind
         session.commit()
         handler = HANDLERS.get(kind)
+        started = time.perf_counter()
         try:
             if handler is None:
                 raise JobFailed(f"there is no handler for jobs of kind {kind!r}")
@@ -114,9 +117,11 @@ def execute_job(job_id: uuid.UUID | str) -> JobStatus | None:
             session.rollback()
             message = _failure_message(exc, job_id, kind)
             _record_failure(session, job_id, message, handler)
+            metrics.job_finished(kind, JobStatus.FAILED, time.perf_counter() - started)
             return JobStatus.FAILED
         finish_job(session, job_id)
         session.commit()
+        metrics.job_finished(kind, JobStatus.SUCCEEDED, time.perf_counter() - started)
         log.info("job %s (%s) succeeded", job_id, kind)
         return JobStatus.SUCCEEDED
 

@@ -27,6 +27,7 @@ from flask import Flask, has_app_context
 
 from api.extensions import db
 from api.jobs.execute import abandon_job, execute_job
+from api.services.errors import Unavailable
 
 log = logging.getLogger("interlude.jobs")
 
@@ -38,9 +39,15 @@ RQ_JOB_TIMEOUT_SECONDS = 30 * 60
 RQ_FAILURE_TTL_SECONDS = 7 * 24 * 3600
 
 
+class QueueUnreachable(Unavailable):
+    """The job queue could not take the job; the job (and what it was for) is failed first,
+    so nothing waits for it, and asking again later may succeed."""
+
+
 class JobRunner(Protocol):
     def submit(self, job_id: uuid.UUID) -> None:
-        """Run the (committed, queued) job some time soon."""
+        """Run the (committed, queued) job some time soon. Raises QueueUnreachable when
+        the queue cannot take it (the job is failed first)."""
 
     def submit_later(self, job_id: uuid.UUID, delay_seconds: float) -> None:
         """Run the (committed, queued) job once `delay_seconds` have passed (a mail's retry)."""
@@ -132,8 +139,16 @@ class RQRunner:
             )
         except RedisError as exc:
             log.warning("job %s: the job queue is unreachable: %s", job_id, exc)
+            if has_app_context():
+                # End the caller's (empty) transaction: on SQLite it holds the write lock
+                # that failing the job needs (as in InlineRunner.submit).
+                db.session.commit()
             with self.app.app_context():
                 abandon_job(job_id, f"job queue unreachable: {exc} — the job can be retried")
+            raise QueueUnreachable(
+                "The job queue cannot be reached just now, so the job did not start; it is "
+                "marked failed and can be started again in a minute or two."
+            ) from None
 
     def submit_later(self, job_id: uuid.UUID, delay_seconds: float) -> None:
         from redis.exceptions import RedisError

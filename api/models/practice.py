@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from api.crypto import EncryptedText
 from api.extensions import db
 from api.models.base import UTCDateTime
 from api.models.content import Exercise
@@ -42,7 +43,8 @@ class Practice(db.Model):  # type: ignore[name-defined]
     completed: Mapped[bool] = mapped_column(Boolean)
     mood_before: Mapped[int | None] = mapped_column(Integer)
     mood_after: Mapped[int | None] = mapped_column(Integer)
-    note: Mapped[str | None] = mapped_column(Text)
+    # Encrypted at rest (api/crypto.py): a dump or backup shows no note text.
+    note: Mapped[str | None] = mapped_column(EncryptedText)
     share_note: Mapped[bool] = mapped_column(Boolean, default=False)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # sha256 of the canonical body: an identical replay is a duplicate, anything else a conflict.

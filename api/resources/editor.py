@@ -158,10 +158,13 @@ class Render(MethodView):
     @writes
     @auth_required(*EDITORS)
     @blp.response(202, JobAcceptedSchema)
-    @documents(404, 409)
+    @documents(404, 409, 503)
     @blp.doc(operationId="renderVersion")
     def post(self, slug, number):
-        """Render every length of a version into audio, captions and timelines (a job)"""
+        """Render every length of a version into audio, captions and timelines (a job)
+
+        503 when the job queue cannot be reached: the version is marked failed (never left
+        rendering) and can be rendered again once the queue is back."""
         version = content.find_version(db.session, slug, number)
         job_id = rendering.start_render(db.session, version, requested_by=current_user().id).id
         jobs().submit(job_id)

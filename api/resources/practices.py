@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
+from api import metrics
 from api.extensions import db
 from api.models import Role
 from api.resources.deps import now
@@ -50,7 +51,9 @@ class PracticeById(MethodView):
         if data.get("id", practice_id) != practice_id:
             abort(422, message="The body's id differs from the id in the path.")
         item = practice_input(data, practice_id)
-        practice, created = practices.record_practice(db.session, current_user(), item, clock=now)
+        practice, created = practices.record_practice(
+            db.session, current_user(), item, clock=now, observe=metrics.count_practice_outcomes
+        )
         return practice, 201 if created else 200
 
     @auth_required(Role.CLIENT)
@@ -88,7 +91,10 @@ class Sync(MethodView):
         Statuses: created, duplicate (already recorded, or deleted by you), conflict (the id
         was used with a different body), invalid (with errors by field)."""
         items = [load_sync_item(raw) for raw in data["practices"]]
-        outcomes = practices.record_practices(db.session, current_user(), items, clock=now)
+        metrics.count_sync_batch(len(items))
+        outcomes = practices.record_practices(
+            db.session, current_user(), items, clock=now, observe=metrics.count_practice_outcomes
+        )
         return {"results": outcomes}
 
 

@@ -116,10 +116,11 @@ def record_practices(
     items: Sequence[PracticeInput | Malformed],
     *,
     clock: Clock = utcnow,
+    observe: Callable[[list[Outcome]], None] | None = None,
 ) -> list[Outcome]:
     """Record a batch; one outcome per item, in order. One bad item never sinks the others.
     Runs one select for known ids, one for exercises, one for prescriptions, one insert and
-    one select to classify."""
+    one select to classify. `observe` is handed the outcomes (the metrics count them)."""
     if len(items) > MAX_BATCH:
         raise BatchTooLarge(
             f"Send at most {MAX_BATCH} practices per sync; this had {len(items)}. "
@@ -127,9 +128,17 @@ def record_practices(
         )
     now = clock()
     outcomes, wanted = _triage(items)
-    if not wanted:
-        return outcomes
+    if wanted:
+        _record_wanted(session, user, wanted, now)
+    if observe is not None:
+        observe(outcomes)
+    return outcomes
 
+
+def _record_wanted(
+    session: Db, user: User, wanted: list[tuple[Outcome, PracticeInput, str]], now: datetime
+) -> None:
+    """Classify and insert the well-formed items; their outcomes are set in place."""
     known = _stored_hashes(session, user.id, {item.id for _, item, _ in wanted})
     exercises = _exercises_by_slug(session, {item.exercise for _, item, _ in wanted})
     named = {item.prescription_id for _, item, _ in wanted if item.prescription_id}
@@ -159,16 +168,20 @@ def record_practices(
             if outcome.status == "created" and item.id in raced:
                 _classify_replay(outcome, digest, *stored[item.id])
     session.flush()
-    return outcomes
 
 
 @unit_of_work
 def record_practice(
-    session: Db, user: User, item: PracticeInput, *, clock: Clock = utcnow
+    session: Db,
+    user: User,
+    item: PracticeInput,
+    *,
+    clock: Clock = utcnow,
+    observe: Callable[[list[Outcome]], None] | None = None,
 ) -> tuple[Practice, bool]:
     """Record one practice: (the stored practice, whether it is new). An identical replay
     returns the stored one; a different body, a broken rule or a deleted id raise."""
-    outcome = record_practices(session, user, [item], clock=clock)[0]
+    outcome = record_practices(session, user, [item], clock=clock, observe=observe)[0]
     if outcome.deleted:
         raise PracticeGone(
             "This practice was deleted; it will not be recorded again. "

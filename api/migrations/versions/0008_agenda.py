@@ -1,7 +1,7 @@
 """agenda: things a client wants to bring to their next session
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-06 16:50:00
 
 """
@@ -13,7 +13,7 @@ import api.models.base
 
 # revision identifiers, used by Alembic.
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

@@ -657,6 +657,8 @@ OPERATIONS_OUTSIDE_API = ("/healthz", "/readyz", API)  # API: the index of links
 NOT_API = ("/api/docs", "/api/openapi.json")  # documentation, served to anyone
 # The web app's files, public like the documentation (tests/api/test_web.py).
 WEB_APP = ("/", "/manifest.webmanifest", "/sw.js")
+# Behind a token of its own, a 404 to anyone else (tests/api/test_metrics.py).
+METRICS = ("/metrics",)
 
 
 def operations(app: Flask) -> set[tuple[str, str]]:
@@ -685,7 +687,8 @@ def test_the_docs_are_the_only_routes_outside_the_matrix(app):
         if not (rule.rule.startswith(f"{API}/") or rule.rule in OPERATIONS_OUTSIDE_API)
     }
     assert all(
-        rule.startswith(NOT_API) or rule in WEB_APP or rule.startswith("/app/") for rule in others
+        rule.startswith(NOT_API) or rule in WEB_APP + METRICS or rule.startswith("/app/")
+        for rule in others
     ), others
 
 

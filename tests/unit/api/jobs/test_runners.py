@@ -15,6 +15,7 @@ from api.jobs import (
     Handler,
     InlineRunner,
     JobContext,
+    QueueUnreachable,
     RQRunner,
     ThreadRunner,
     execute_job,
@@ -172,7 +173,8 @@ def test_a_job_that_is_not_queued_is_not_run_again(job_app, make_version, monkey
 def test_an_unreachable_job_queue_fails_the_render_it_was_given(job_app, make_version):
     version_id = make_version()
     job_id = start_render(job_app, version_id)
-    RQRunner(job_app, "redis://127.0.0.1:1/0").submit(job_id)
+    with pytest.raises(QueueUnreachable, match="job queue cannot be reached"):
+        RQRunner(job_app, "redis://127.0.0.1:1/0").submit(job_id)
     job, version = job_and_version(job_app, job_id, version_id)
     assert job.status == JobStatus.FAILED
     assert job.error is not None and job.error.startswith("job queue unreachable:")
