@@ -21,7 +21,7 @@ from marshmallow import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from tqdm import tqdm
 
-from api import crypto
+from api import crypto, metrics
 from api.errors import summarise_errors
 from api.extensions import db
 from api.models import Role
@@ -162,6 +162,7 @@ def _send_once(concurrency: int, shard: tuple[int, int]) -> str:
         )
     except ServiceError as error:
         raise click.ClickException(error.message) from None
+    metrics.count_reminders(report.outcomes)
     return str(report)
 
 

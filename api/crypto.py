@@ -122,7 +122,10 @@ class EncryptedColumn:
 
 
 # Every encrypted column; `keys rotate` walks them all.
-ENCRYPTED_COLUMNS = (EncryptedColumn("practices", "note", ("user_id", "id")),)
+ENCRYPTED_COLUMNS = (
+    EncryptedColumn("practices", "note", ("user_id", "id")),
+    EncryptedColumn("agenda_items", "text", ("id",)),
+)
 
 
 # --- where the keys come from ---------------------------------------------------------------

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hmac
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from flask import Flask, Response, abort, current_app, g, request
@@ -66,6 +66,11 @@ JOB_DURATION = Histogram(
     ["kind", "state"],
     buckets=(0.1, 0.5, 1, 5, 15, 30, 60, 120, 300, 600, 1800),
 )
+REMINDERS = Counter(
+    "interlude_reminders_total",
+    "Reminder sends finished by `flask reminders send|run`, by outcome (sent, gone, failed, …).",
+    ["outcome"],
+)
 POOL_CHECKED_OUT = Gauge(
     "interlude_db_pool_checked_out",
     "Database connections in use by requests and jobs, summed over live workers.",
@@ -102,6 +107,13 @@ def count_practice_outcomes(outcomes: Sequence[Any]) -> None:
 
 def count_sync_batch(size: int) -> None:
     SYNC_BATCH.observe(size)
+
+
+def count_reminders(outcomes: Mapping[str, int]) -> None:
+    """Count a sender run's outcomes. The sender is a process of its own: with the web
+    server's PROMETHEUS_MULTIPROC_DIR in its environment its counts join the scrape."""
+    for outcome, count in outcomes.items():
+        REMINDERS.labels(outcome).inc(count)
 
 
 def job_finished(kind: str, state: str, seconds: float) -> None:

@@ -261,7 +261,6 @@ class _Dispatcher:
                 done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
                 for future in done:
                     finished.append((in_flight.pop(future), *future.result()))
-        # metrics: reminders sent/failed
         return outcomes
 
     def _write(

@@ -1,7 +1,8 @@
-"""Health data at rest: practice notes are stored encrypted (api/crypto.py). A dump of the
-database shows no note text, on SQLite (the file's bytes) and on PostgreSQL (pg_dump); keys
-rotate in resumable batches; the migration encrypts what was stored before, and its downgrade
-decrypts. Runs on SQLite and, with INTERLUDE_TEST_DATABASE_URL, on PostgreSQL."""
+"""Health data at rest: practice notes and agenda items are stored encrypted (api/crypto.py).
+A dump of the database shows none of their text, on SQLite (the file's bytes) and on
+PostgreSQL (pg_dump); keys rotate in resumable batches; the migration encrypts what was stored
+before, and its downgrade decrypts. Runs on SQLite and, with INTERLUDE_TEST_DATABASE_URL, on
+PostgreSQL."""
 
 from __future__ import annotations
 
@@ -78,14 +79,25 @@ def database_dump(app) -> bytes:
     ).stdout
 
 
-def test_a_database_dump_shows_no_note_text(app, client, client_user, record):
+AGENDA = "Talk about the panic on the train last Tuesday"
+
+
+def test_a_database_dump_shows_no_note_or_agenda_text(app, client, client_user, record):
     practice_id = record()
+    item = client.post(
+        f"{API}/me/agenda", json={"text": AGENDA, "shared": False}, headers=client_user.headers
+    )
+    assert item.status_code == 201, item.get_json()
 
     dump = database_dump(app)
 
     assert client_user.email.encode() in dump  # the dump really holds the rows
     assert NOTE.encode() not in dump
     assert b"grief" not in dump
+    assert AGENDA.encode() not in dump
+    assert b"panic" not in dump
+    listed = client.get(f"{API}/me/agenda", headers=client_user.headers).get_json()
+    assert [entry["text"] for entry in listed] == [AGENDA]
     answer = client.get(f"{API}/me/practices/{practice_id}", headers=client_user.headers)
     assert answer.get_json()["note"] == NOTE  # the client reads it as written
 

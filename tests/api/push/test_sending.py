@@ -7,6 +7,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import select
 
 from api.extensions import db
@@ -301,3 +302,19 @@ def test_a_weekly_count_already_met_reminds_no_more_that_week(
     subscribe(person)
     record_practice(client, clock, person, datetime(2026, 11, 18, 7, 30, tzinfo=UTC))
     assert send(at=datetime(2026, 11, 19, 9, 5, tzinfo=UTC)).outcomes == {}
+
+
+def test_the_sender_command_counts_its_outcomes_for_metrics(
+    app, person, prescribe, subscribe, push_ready, clock
+):
+    def sent() -> float:
+        return REGISTRY.get_sample_value("interlude_reminders_total", {"outcome": "sent"}) or 0.0
+
+    prescribe(person)
+    subscribe(person)
+    before = sent()
+    clock.now = DUE + timedelta(minutes=5)
+    result = app.test_cli_runner().invoke(args=["reminders", "send", "--concurrency", "2"])
+    assert result.exit_code == 0, result.output
+    assert "1 sent" in result.output
+    assert sent() == before + 1
