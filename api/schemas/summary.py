@@ -10,6 +10,7 @@ from api.schemas.agenda import SharedAgendaItemSchema
 from api.schemas.care import ScheduleField
 from api.schemas.fields import BoundedDate
 from api.schemas.overlay import Overlay
+from api.services.adherence import WindowCount
 from api.services.summary import DEFAULT_DAYS, SessionSummary
 
 
@@ -37,7 +38,7 @@ class SummaryClientSchema(Schema):
 
 
 class SummaryPrescriptionSchema(Schema):
-    """Dumps {"prescription": Prescription, "expected": n, "done": n}."""
+    """Dumps an `adherence.WindowCount`."""
 
     id = fields.UUID(required=True, attribute="prescription.id")
     exercise = fields.String(required=True, attribute="prescription.exercise.slug")
@@ -50,9 +51,9 @@ class SummaryPrescriptionSchema(Schema):
     done = fields.Integer(required=True)
 
     @pre_dump
-    def title_of(self, row: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        exercise = row["prescription"].exercise
-        return {**row, "title": exercise.title or exercise.slug}
+    def title_of(self, row: WindowCount, **kwargs: Any) -> Overlay:
+        exercise = row.prescription.exercise
+        return Overlay(row, title=exercise.title or exercise.slug)
 
 
 class SummaryMoodSchema(Schema):
@@ -128,6 +129,6 @@ class SessionSummarySchema(Schema):
             client=summary.link.client,
             share_mood=summary.link.share_mood,
             share_notes=summary.link.share_notes,
-            expected=sum(row["expected"] for row in summary.prescriptions),
-            done=sum(row["done"] for row in summary.prescriptions),
+            expected=sum(row.expected for row in summary.prescriptions),
+            done=sum(row.done for row in summary.prescriptions),
         )

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -88,7 +88,76 @@ def _facts_of_clients(
     return facts
 
 
-def plan_for_day(session: Db, client: User, day: date) -> dict[str, Any]:
+@dataclass(frozen=True)
+class PlanItem:
+    """One prescription due on a day, and whether the day's practice of it is done."""
+
+    prescription_id: uuid.UUID
+    exercise: str
+    title: str
+    length_minutes: int | None
+    time_of_day: time | None
+    note: str | None  # the therapist's
+    therapist: User | None  # None once the therapist's account is gone
+    done: bool
+
+
+@dataclass(frozen=True)
+class DayPlan:
+    date: date
+    items: list[PlanItem]
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Practices expected and done over some days."""
+
+    expected: int
+    done: int
+
+
+@dataclass(frozen=True)
+class DayCell:
+    """A day of the heatmap: within the prescription's dates, due on that weekday (never for
+    a per-week schedule: any day will do), and how many practices were done for it."""
+
+    date: date
+    active: bool
+    due: bool
+    done: int
+
+
+@dataclass(frozen=True)
+class WeekCount:
+    week_start: date
+    expected: int
+    done: int
+    days: list[DayCell]
+
+
+@dataclass(frozen=True)
+class PrescriptionAdherence:
+    id: uuid.UUID
+    exercise: str  # its slug
+    weeks: list[WeekCount]
+
+
+@dataclass(frozen=True)
+class AdherenceTable:
+    weeks: list[date]  # the Mondays
+    prescriptions: list[PrescriptionAdherence]
+
+
+@dataclass(frozen=True)
+class WindowCount:
+    """A prescription's expected and done over a window of days."""
+
+    prescription: Prescription
+    expected: int
+    done: int
+
+
+def plan_for_day(session: Db, client: User, day: date) -> DayPlan:
     prescriptions = _client_terms(session, client.id)
     terms = [_term(p, client) for p in prescriptions.values()]
     # Counting starts on the week's Monday: a per-week quota met earlier hides the item.
@@ -97,31 +166,24 @@ def plan_for_day(session: Db, client: User, day: date) -> dict[str, Any]:
     for item in schedule.due_items(terms, facts, day):
         prescription = prescriptions[item.prescription_id]  # type: ignore[index]
         items.append(
-            {
-                "prescription_id": prescription.id,
-                "exercise": prescription.exercise.slug,
-                "title": prescription.exercise.title or prescription.exercise.slug,
-                "length_minutes": prescription.length_minutes,
-                "time_of_day": prescription.time_of_day,
-                "note": prescription.note,
-                "therapist": (
-                    None
-                    if prescription.therapist is None
-                    else {
-                        "id": prescription.therapist.id,
-                        "display_name": prescription.therapist.display_name,
-                    }
-                ),
-                "done": item.done,
-            }
+            PlanItem(
+                prescription_id=prescription.id,
+                exercise=prescription.exercise.slug,
+                title=prescription.exercise.title or prescription.exercise.slug,
+                length_minutes=prescription.length_minutes,
+                time_of_day=prescription.time_of_day,
+                note=prescription.note,
+                therapist=prescription.therapist,
+                done=item.done,
+            )
         )
-    items.sort(key=lambda i: (i["time_of_day"] is None, i["time_of_day"] or time.min))
-    return {"date": day, "items": items}
+    items.sort(key=lambda i: (i.time_of_day is None, i.time_of_day or time.min))
+    return DayPlan(day, items)
 
 
 def adherence_table(
     session: Db, link: CareLink, *, weeks: int, clock: Clock = utcnow
-) -> dict[str, Any]:
+) -> AdherenceTable:
     """Expected and done per prescription of this therapist per ISO week of the client's,
     and each week's seven days (active, due on that weekday, done). Done counts only practices
     the link lets the therapist see (`visible_from`)."""
@@ -143,59 +205,46 @@ def adherence_table(
             continue  # another therapist's prescription is not this one's to see
         term = terms[prescription.id]
         table.append(
-            {
-                "id": prescription.id,
-                "exercise": prescription.exercise.slug,
-                "weeks": [
-                    {
-                        "week_start": w.week_start,
-                        "expected": w.expected,
-                        "done": w.done,
-                        "days": [
-                            _day_cell(term, day, done_on)
-                            for day in schedule.week_days(w.week_start)
-                        ],
-                    }
+            PrescriptionAdherence(
+                prescription.id,
+                prescription.exercise.slug,
+                [
+                    WeekCount(
+                        w.week_start,
+                        w.expected,
+                        w.done,
+                        [_day_cell(term, day, done_on) for day in schedule.week_days(w.week_start)],
+                    )
                     for w in row.weeks
                 ],
-            }
+            )
         )
-    return {"weeks": mondays, "prescriptions": table}
+    return AdherenceTable(mondays, table)
 
 
 def _day_cell(
     term: schedule.PrescriptionTerm, day: date, done_on: Counter[tuple[schedule.Id, date]]
-) -> dict[str, Any]:
-    """A day of the heatmap: within the prescription's dates, due on that weekday (never
-    for a per-week schedule: any day will do), and how many practices were done for it."""
+) -> DayCell:
     active = schedule.active_on(term, day)
-    return {
-        "date": day,
-        "active": active,
-        "due": active and term.schedule.days is not None and schedule.is_due(term, day),
-        "done": done_on[term.id, day],
-    }
+    due = active and term.schedule.days is not None and schedule.is_due(term, day)
+    return DayCell(day, active, due, done_on[term.id, day])
 
 
-def window_adherence(session: Db, link: CareLink, first: date, last: date) -> list[dict[str, Any]]:
+def window_adherence(session: Db, link: CareLink, first: date, last: date) -> list[WindowCount]:
     """Expected and done from `first` to `last` (the client's days) for each of this
     therapist's prescriptions active in it, by the same rule as `recent_adherence`."""
     prescriptions = _client_terms(session, link.client_id)
     facts = _facts(session, link.client_id, schedule.week_start(first), last)
     counts = _window_counts(link, prescriptions, facts, first, last)
     return [
-        {
-            "prescription": prescriptions[term_id],  # type: ignore[index]
-            "expected": expected,
-            "done": done,
-        }
+        WindowCount(prescriptions[term_id], expected, done)  # type: ignore[index]
         for term_id, (expected, done) in counts.items()
     ]
 
 
 def recent_adherence(
     session: Db, links: list[CareLink], *, days: int = 7, clock: Clock = utcnow
-) -> dict[uuid.UUID, dict[str, int]]:
+) -> dict[uuid.UUID, Counts]:
     """Per client of `links`: expected and done over the client's last `days` days (today
     included), for the link's therapist's prescriptions: a days-schedule expects its listed
     weekdays in the window; a per-week schedule expects n × active days ÷ 7, rounded up.
@@ -221,10 +270,10 @@ def _recent(
     facts: list[schedule.PracticeFact],
     today: date,
     days: int,
-) -> dict[str, int]:
+) -> Counts:
     first = today - timedelta(days=days - 1)
     counts = _window_counts(link, prescriptions, facts, first, today).values()
-    return {"expected": sum(c[0] for c in counts), "done": sum(c[1] for c in counts)}
+    return Counts(sum(c[0] for c in counts), sum(c[1] for c in counts))
 
 
 def _window_counts(

@@ -8,7 +8,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select
 
@@ -28,7 +27,7 @@ class ClientOverview:
 
     link: CareLink
     last_practice_at: datetime | None
-    adherence_7d: dict[str, int]
+    adherence_7d: adherence.Counts
     recent_moods: list[Practice] | None = None
 
 
@@ -133,7 +132,7 @@ def client_practices(
 @unit_of_work(keep_loaded=True)
 def client_adherence(
     session: Db, therapist: User, client_id: uuid.UUID, *, weeks: int, clock: Clock = utcnow
-) -> dict[str, Any]:
+) -> adherence.AdherenceTable:
     link = care.therapist_link(session, therapist, client_id)
     table = adherence.adherence_table(session, link, weeks=weeks, clock=clock)
     care.log_access(session, therapist, [client_id], "adherence", clock=clock)

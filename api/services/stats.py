@@ -121,7 +121,71 @@ class DayTotal:
     seconds: int
 
 
-def summarise_days(days: Mapping[date, DayTotal], today: date) -> dict[str, int]:
+@dataclass(frozen=True)
+class DayTotals:
+    """Streaks, total minutes, and sessions and minutes over the 7 and 30 days ending today."""
+
+    current_streak_days: int
+    longest_streak_days: int
+    total_minutes: int
+    sessions_7d: int
+    minutes_7d: int
+    sessions_30d: int
+    minutes_30d: int
+
+
+@dataclass(frozen=True)
+class MoodChange:
+    """Means over the practices rated before and after (`n` of them; None when n is 0)."""
+
+    n: int
+    avg_before: float | None
+    avg_after: float | None
+    avg_change: float | None
+
+    @classmethod
+    def of(cls, n: int, before: int | None, after: int | None) -> MoodChange:
+        """From the sums of the moods before and after over `n` practices (None: no sum)."""
+        before, after = int(before or 0), int(after or 0)
+        return cls(n, mean(before, n), mean(after, n), mean(after - before, n))
+
+
+@dataclass(frozen=True)
+class ExerciseMood:
+    """An exercise's sessions, and the mood change over those rated before and after."""
+
+    exercise: str  # its slug
+    title: str
+    sessions: int
+    mood: MoodChange
+
+    @property
+    def mood_n(self) -> int:
+        return self.mood.n
+
+    @property
+    def avg_before(self) -> float | None:
+        return self.mood.avg_before
+
+    @property
+    def avg_after(self) -> float | None:
+        return self.mood.avg_after
+
+    @property
+    def avg_change(self) -> float | None:
+        return self.mood.avg_change
+
+
+@dataclass(frozen=True)
+class Stats(DayTotals):
+    """The progress shown to the client (`compute_stats`)."""
+
+    mood: MoodChange
+    by_kind: dict[str, int]  # practices per exercise kind
+    by_exercise: list[ExerciseMood]
+
+
+def summarise_days(days: Mapping[date, DayTotal], today: date) -> DayTotals:
     """Streaks, total minutes, and sessions and minutes over the 7 and 30 days ending today."""
     streaks = compute_streaks(days, today)
 
@@ -131,18 +195,18 @@ def summarise_days(days: Mapping[date, DayTotal], today: date) -> dict[str, int]
 
     sessions_7d, seconds_7d = since(today - timedelta(days=6))
     sessions_30d, seconds_30d = since(today - timedelta(days=29))
-    return {
-        "current_streak_days": streaks.current,
-        "longest_streak_days": streaks.longest,
-        "total_minutes": whole_minutes(sum(t.seconds for t in days.values())),
-        "sessions_7d": sessions_7d,
-        "minutes_7d": whole_minutes(seconds_7d),
-        "sessions_30d": sessions_30d,
-        "minutes_30d": whole_minutes(seconds_30d),
-    }
+    return DayTotals(
+        current_streak_days=streaks.current,
+        longest_streak_days=streaks.longest,
+        total_minutes=whole_minutes(sum(t.seconds for t in days.values())),
+        sessions_7d=sessions_7d,
+        minutes_7d=whole_minutes(seconds_7d),
+        sessions_30d=sessions_30d,
+        minutes_30d=whole_minutes(seconds_30d),
+    )
 
 
-def compute_stats(session: Db, user: User, *, clock: Clock = utcnow) -> dict[str, object]:
+def compute_stats(session: Db, user: User, *, clock: Clock = utcnow) -> Stats:
     """The progress shown to the client. Every recorded practice counts, completed or not
     (showing up is the habit); deleted ones do not."""
     mine = and_(Practice.user_id == user.id, Practice.deleted_at.is_(None))
@@ -173,43 +237,33 @@ def compute_stats(session: Db, user: User, *, clock: Clock = utcnow) -> dict[str
     n = sum(int(row[2]) for row in per_kind)
     before = sum(int(row[3] or 0) for row in per_kind)
     after = sum(int(row[4] or 0) for row in per_kind)
-    return {
-        **summarise_days(days, today_for(user, clock)),
-        "mood": {
-            "avg_before": mean(before, n),
-            "avg_after": mean(after, n),
-            "avg_change": mean(after - before, n),
-            "n": n,
-        },
-        "by_kind": {str(row[0]): int(row[1]) for row in per_kind if row[0]},
-        "by_exercise": mood_by_exercise(per_exercise),
-    }
+    return Stats(
+        **vars(summarise_days(days, today_for(user, clock))),
+        mood=MoodChange.of(n, before, after),
+        by_kind={str(row[0]): int(row[1]) for row in per_kind if row[0]},
+        by_exercise=mood_by_exercise(per_exercise),
+    )
 
 
-def mood_by_exercise(rows: Iterable[Any]) -> list[dict[str, object]]:
+def mood_by_exercise(rows: Iterable[Any]) -> list[ExerciseMood]:
     """Per exercise: sessions, and the mood change over the practices that have both moods.
     Ordered by that change, largest first (exercises without any come last, by sessions), so
     a person sees which practices have tended to leave them feeling better."""
-    entries = []
-    for slug, title, sessions, n, before, after in rows:
-        n, before, after = int(n), int(before or 0), int(after or 0)
-        entries.append(
-            {
-                "exercise": slug,
-                "title": title or slug,
-                "sessions": int(sessions),
-                "mood_n": n,
-                "avg_before": mean(before, n),
-                "avg_after": mean(after, n),
-                "avg_change": mean(after - before, n),
-            }
+    entries = [
+        ExerciseMood(
+            slug,
+            title or slug,
+            int(sessions),
+            MoodChange.of(int(n), int(before or 0), int(after or 0)),
         )
+        for slug, title, sessions, n, before, after in rows
+    ]
     entries.sort(
         key=lambda e: (
-            e["avg_change"] is None,
-            -(e["avg_change"] or 0),
-            -e["sessions"],
-            e["exercise"],
+            e.avg_change is None,
+            -(e.avg_change or 0),
+            -e.sessions,
+            e.exercise,
         )
     )
     return entries

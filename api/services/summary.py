@@ -8,7 +8,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -18,7 +17,14 @@ from api.models.base import utcnow
 from api.services import Db, adherence, agenda, care
 from api.services.accounts import Clock
 from api.services.errors import Invalid
-from api.services.stats import day_begins, mean, mood_by_exercise, practice_day, today_for
+from api.services.stats import (
+    ExerciseMood,
+    MoodChange,
+    day_begins,
+    mood_by_exercise,
+    practice_day,
+    today_for,
+)
 from api.services.transaction import unit_of_work
 
 LOGGED_AS = "session summary"
@@ -32,10 +38,10 @@ class SessionSummary:
     link: CareLink
     first_day: date
     last_day: date
-    prescriptions: list[dict[str, Any]]
+    prescriptions: list[adherence.WindowCount]
     practices: int
-    mood: dict[str, Any] | None
-    helped_most: list[dict[str, Any]] | None
+    mood: MoodChange | None
+    helped_most: list[ExerciseMood] | None
     notes: list[Practice] | None
     agenda: list[AgendaItem]
 
@@ -87,17 +93,12 @@ def _visible_practices(session: Db, link: CareLink, first: date, last: date) -> 
     return list(session.scalars(query.order_by(Practice.started_at)))
 
 
-def _moods(practices: list[Practice]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _moods(practices: list[Practice]) -> tuple[MoodChange, list[ExerciseMood]]:
     """The mean change over practices with both moods, and the exercises by mean change."""
     rated = [p for p in practices if p.mood_before is not None and p.mood_after is not None]
     before = sum(p.mood_before or 0 for p in rated)
     after = sum(p.mood_after or 0 for p in rated)
-    mood = {
-        "n": len(rated),
-        "avg_before": mean(before, len(rated)),
-        "avg_after": mean(after, len(rated)),
-        "avg_change": mean(after - before, len(rated)),
-    }
+    mood = MoodChange.of(len(rated), before, after)
     groups: dict[int, list[Practice]] = {}
     for practice in practices:
         groups.setdefault(practice.exercise_id, []).append(practice)
@@ -115,7 +116,7 @@ def _moods(practices: list[Practice]) -> tuple[dict[str, Any], list[dict[str, An
                 sum(p.mood_after or 0 for p in both),
             )
         )
-    helped = [e for e in mood_by_exercise(rows) if e["mood_n"]][:HELPED_MOST]
+    helped = [e for e in mood_by_exercise(rows) if e.mood_n][:HELPED_MOST]
     return mood, helped
 
 

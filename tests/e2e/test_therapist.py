@@ -17,7 +17,14 @@ from axe_playwright_python.sync_playwright import Axe
 
 from api.models import Role
 from tests.conftest import PASSWORD as STAFF_PASSWORD
-from tests.e2e.conftest import ARTEFACTS, PASSWORD, Chromium, Phone, new_email, sign_up
+from tests.e2e.conftest import (
+    ARTEFACTS,
+    Chromium,
+    Phone,
+    new_email,
+    sign_up,
+    wait_until,
+)
 from tests.e2e.test_practice import sign_in_as
 
 LAPTOP = {"viewport": {"width": 1280, "height": 800}}
@@ -187,6 +194,9 @@ def test_a_prescription_reaches_today_and_its_practice_shows_in_the_heatmap(
     _therapist, laptop = therapist_session
     phone = make_phone()
     email = invite_and_link(laptop, phone, share_mood=False, share_notes=False)
+    # The client looks at Today before anything is prescribed: the phone keeps the empty plan.
+    wait_until(phone.page, "navigator.serviceWorker.controller !== null")
+    phone.open().get_by_role("heading", name="Hello, Robin").wait_for()
     page = laptop.page
     page.reload()
     page.get_by_role("link", name="Robin").click()
@@ -201,13 +211,11 @@ def test_a_prescription_reaches_today_and_its_practice_shows_in_the_heatmap(
     page.locator(".rx-list li").first.wait_for()
     assert "Mon, Tue, Wed, Thu, Fri, Sat, Sun" in page.locator(".rx-list").inner_text()
 
-    # The client opens the app afresh (a phone that kept no plan from before: the one that
-    # signed up still shows its kept plan; see the report on the plan's refresh).
-    fresh = make_phone()
-    client = fresh.open("#/signin")
-    sign_in(client, email, PASSWORD)
+    # The same phone opens the app again: its kept (empty) plan may show first, then the
+    # server's plan replaces it.
+    client = phone.open()
     client.get_by_text("A gentle start to the day.").wait_for()
-    fresh.shoot("therapist-prescribed-today")
+    phone.shoot("therapist-prescribed-today")
     record(app, email, [practice()])
 
     page.reload()

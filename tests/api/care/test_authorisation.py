@@ -24,6 +24,7 @@ if it did.
 
 from __future__ import annotations
 
+import base64
 import io
 import math
 import struct
@@ -36,6 +37,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -53,6 +56,7 @@ from api.models import (
 )
 from api.ratelimit import limiter
 from api.registry import app_services
+from api.services.push import new_key_pair
 from tests.conftest import PASSWORD, swapped_services
 
 API = "/api/v1"
@@ -108,6 +112,7 @@ class World:
     draft_number: int = 1
     segment_id: str = "welcome"
     agenda_item_id: str = ""
+    subscription_id: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def headers(self, actor: str) -> dict[str, str]:
@@ -128,6 +133,7 @@ class World:
             "number": self.draft_number,
             "segment_id": self.segment_id,
             "item_id": self.agenda_item_id,
+            "subscription_id": self.subscription_id,
         }
 
 
@@ -271,6 +277,10 @@ def build_world(app: Flask, client: FlaskClient, make_user, make_exercise) -> Wo
         ),
         "agenda",
     )
+    device = _ok(
+        client.post(f"{API}/me/push-subscriptions", json=push_device(), headers=me.headers),
+        "subscribe",
+    )
     # The linked therapist has read the client's data once (an access-log entry).
     _ok(client.get(f"{API}/clients/{me.id}", headers=people["linked_therapist"].headers), "read")
 
@@ -327,6 +337,7 @@ def build_world(app: Flask, client: FlaskClient, make_user, make_exercise) -> Wo
         refresh_token=tokens["refresh_token"],
         job_id=job_id,
         agenda_item_id=item["id"],
+        subscription_id=device["id"],
         extra={"revoked_prescription_id": revoked_prescription},
     )
 
@@ -414,6 +425,31 @@ def prescription_in(world: World, actor: str) -> dict[str, Any]:
             "start_date": datetime.now(UTC).date().isoformat(),
         }
     }
+
+
+def push_device(*_: object) -> dict[str, Any]:
+    """What a browser's `PushSubscription.toJSON()` gives, on a push host the app allows."""
+    point = (
+        ec.generate_private_key(ec.SECP256R1())
+        .public_key()
+        .public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    )
+    return {
+        "endpoint": f"https://fcm.googleapis.com/fcm/send/{uuid.uuid4().hex}",
+        "expirationTime": None,
+        "keys": {"p256dh": b64url(point), "auth": b64url(uuid.uuid4().bytes)},
+    }
+
+
+def b64url(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+@pytest.fixture(autouse=True)
+def push_keys(app, monkeypatch):
+    """Web Push set up, so its operations answer by the caller's rights, not with 503."""
+    monkeypatch.setitem(app.config, "VAPID_PRIVATE_KEY", new_key_pair()[0])
+    monkeypatch.setitem(app.config, "VAPID_SUBJECT", "mailto:matrix@example.org")
 
 
 # (METHOD, rule) -> how to call it and what each actor gets.
@@ -646,6 +682,28 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/clients/<uuid:client_id>/agenda"): Row(
         therapists_only(linked=200, unlinked=404, revoked=404),
         "/api/v1/clients/{client_id}/agenda",
+    ),
+    # --- reminders (Web Push) ---
+    ("GET", "/api/v1/push/public-key"): Row(signed_in(200), "/api/v1/push/public-key"),
+    ("POST", "/api/v1/me/push-subscriptions"): Row(
+        clients_only(self=201, other_client=201),
+        "/api/v1/me/push-subscriptions",
+        lambda w, a: {"json": push_device()},
+    ),
+    ("GET", "/api/v1/me/push-subscriptions"): Row(
+        clients_only(self=200, other_client=200), "/api/v1/me/push-subscriptions"
+    ),
+    ("DELETE", "/api/v1/me/push-subscriptions/<uuid:subscription_id>"): Row(
+        clients_only(self=204, other_client=404),
+        "/api/v1/me/push-subscriptions/{subscription_id}",
+    ),
+    ("GET", "/api/v1/me/reminders"): Row(
+        clients_only(self=200, other_client=200), "/api/v1/me/reminders"
+    ),
+    ("PATCH", "/api/v1/me/reminders"): Row(
+        clients_only(self=200, other_client=200),
+        "/api/v1/me/reminders",
+        lambda w, a: {"json": {"quiet_hours": {"start": "22:00", "end": "07:30"}}},
     ),
     ("GET", "/api/v1/clients/<uuid:client_id>/summary"): Row(
         therapists_only(linked=200, unlinked=404, revoked=404),

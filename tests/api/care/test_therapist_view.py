@@ -182,6 +182,11 @@ EXPORT_FIELDS = {
     "access_log": {"therapist_id", "therapist_name", "what", "at"},
     "invitations": {"created_at", "expires_at", "used_at"},
     "agenda": {"id", "text", "shared", "practice_id", "created_at", "updated_at", "done_at"},
+    # a device's subscription without its auth secret (tests/api/push checks the values)
+    "push_subscriptions": {
+        "id", "endpoint", "expiration_time", "created_at", "p256dh", "updated_at"
+    },
+    "reminders": {"enabled", "quiet_hours", "daily_time", "name_exercise"},
 }  # fmt: skip
 
 
@@ -206,6 +211,7 @@ def test_each_section_of_the_export_holds_exactly_its_fields(client, linked, exe
     assert set(mine) == {"format", *EXPORT_FIELDS}
     assert mine["format"] == 1
     assert set(mine["account"]) == EXPORT_FIELDS["account"]
+    assert set(mine["reminders"]) == EXPORT_FIELDS["reminders"]
     for export in (mine, theirs):
         for section in (
             "practices",

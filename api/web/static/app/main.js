@@ -213,6 +213,14 @@ async function registerWorker() {
     },
   });
   const script = policy ? policy.createScriptURL("/sw.js") : "/sw.js";
+  // Listened for before registering: a message that comes while register() is pending is lost.
+  navigator.serviceWorker.addEventListener("message", (event) => {
+    // A tapped reminder: the worker asks an open window to show the practice.
+    if (event.data?.type === "open" && /^#\/play\//.test(event.data.hash || "")) return context.go(event.data.hash);
+    if (event.data?.type !== "refreshed" || !REDRAWN.has(app.screen)) return;
+    if (document.activeElement?.matches("input, select, textarea")) return;
+    route();
+  });
   const registration = await navigator.serviceWorker.register(script, { scope: "/", updateViaCache: "none" });
   const waitFor = (worker) => {
     worker.addEventListener("statechange", () => {
@@ -224,13 +232,6 @@ async function registerWorker() {
   registration.addEventListener("updatefound", () => waitFor(registration.installing));
   navigator.serviceWorker.addEventListener("controllerchange", () => {
     if (tookOver) location.reload();
-  });
-  navigator.serviceWorker.addEventListener("message", (event) => {
-    // A tapped reminder: the worker asks an open window to show the practice.
-    if (event.data?.type === "open" && /^#\/play\//.test(event.data.hash || "")) return context.go(event.data.hash);
-    if (event.data?.type !== "refreshed" || !REDRAWN.has(app.screen)) return;
-    if (document.activeElement?.matches("input, select, textarea")) return;
-    route();
   });
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible") registration.update().catch(() => {});

@@ -229,10 +229,10 @@ def test_windows_and_minutes_match_a_plain_count(raw: dict[int, tuple[int, int]]
     summary = summarise_days(days, TODAY)
     week = [t for n, t in ((n, DayTotal(*v)) for n, v in raw.items()) if n >= -6]
     month = [DayTotal(*v) for n, v in raw.items() if n >= -29]
-    assert summary["sessions_7d"] == sum(t.sessions for t in week)
-    assert summary["minutes_7d"] == round(sum(t.seconds for t in week) / 60 + 1e-9)
-    assert summary["sessions_30d"] == sum(t.sessions for t in month)
-    assert summary["total_minutes"] == whole_minutes(sum(s for _, s in raw.values()))
+    assert summary.sessions_7d == sum(t.sessions for t in week)
+    assert summary.minutes_7d == round(sum(t.seconds for t in week) / 60 + 1e-9)
+    assert summary.sessions_30d == sum(t.sessions for t in month)
+    assert summary.total_minutes == whole_minutes(sum(s for _, s in raw.values()))
 
 
 def test_minutes_are_rounded_half_up_after_summing() -> None:
