@@ -1,6 +1,7 @@
 """The therapist's screens at a laptop's size (1280×800) beside a client's phone, on a real
-server: inviting (scenario 1; by mail too), prescribing and seeing it done (scenario 2), the summary and
-its print preview (scenario 3), axe on every therapist screen, and the client's agenda."""
+server: inviting (scenario 1, and by mail), prescribing and seeing it done (scenario 2), the
+summary and its print preview (scenario 3), axe on every therapist screen, and the client's
+agenda."""
 
 from __future__ import annotations
 
