@@ -5,6 +5,7 @@ link fills in the code on the Therapists screen, also when the person signs in f
 from __future__ import annotations
 
 import email
+import email.message
 import email.policy
 import re
 import time
@@ -17,19 +18,28 @@ from tests.e2e.test_accessibility import check
 NEW = "a fresh long passphrase"
 
 
-def link_from_outbox(outbox: Path, to: str, seconds: float = 15) -> str:
-    """The app link (its #/… part) in the newest mail to `to`, waiting for the job runner."""
+def mail_from_outbox(outbox: Path, to: str, seconds: float = 15) -> email.message.EmailMessage:
+    """The newest mail to `to` in the outbox, waiting for the job runner."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         for path in sorted(outbox.glob("*.eml"), reverse=True):
             message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
             if message["To"] == to:
-                text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
-                found = re.search(r"/(#/\S+)", text)
-                assert found, text
-                return found.group(1)
+                return message  # type: ignore[return-value]
         time.sleep(0.1)
     raise AssertionError(f"no mail to {to} in {outbox}")
+
+
+def plain_text(message: email.message.EmailMessage) -> str:
+    return message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+
+
+def link_from_outbox(outbox: Path, to: str, seconds: float = 15) -> str:
+    """The app link (its #/… part) in the newest mail to `to`, waiting for the job runner."""
+    text = plain_text(mail_from_outbox(outbox, to, seconds))
+    found = re.search(r"/(#/\S+)", text)
+    assert found, text
+    return found.group(1)
 
 
 PHONE = {"viewport": {"width": 390, "height": 844}}

@@ -1,6 +1,7 @@
 """The therapist's screens at a laptop's size (1280×800) beside a client's phone, on a real
-server: inviting (scenario 1), prescribing and seeing it done (scenario 2), the summary and
-its print preview (scenario 3), axe on every therapist screen, and the client's agenda."""
+server: inviting (scenario 1, and by mail), prescribing and seeing it done (scenario 2), the
+summary and its print preview (scenario 3), axe on every therapist screen, and the client's
+agenda."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,6 +27,7 @@ from tests.e2e.conftest import (
     sign_up,
     wait_until,
 )
+from tests.e2e.test_password_reset import mail_from_outbox, plain_text
 from tests.e2e.test_practice import sign_in_as
 
 LAPTOP = {"viewport": {"width": 1280, "height": 800}}
@@ -98,6 +101,7 @@ def invite_and_link(laptop: Phone, phone: Phone, *, share_mood: bool, share_note
     page = laptop.page
     page.get_by_role("button", name="Create an invitation").click()
     code = page.locator('[data-role="code"]').inner_text()
+    assert page.locator('[data-role="sent"]').inner_text().startswith("Nothing was mailed")
     assert page.locator("svg.qr-code").count() == 1
     assert "Valid until" in page.locator(".invite").inner_text()
     client = phone.open()
@@ -183,6 +187,67 @@ def test_the_therapist_sees_mood_and_adherence_and_never_the_private_note(
     seen = [url for url, text in page.bodies if PRIVATE_NOTE in text or "Shared? no." in text]  # type: ignore[attr-defined]
     assert seen == [], f"the private note reached the therapist's page in {seen}"
     assert any("/clients/" in url for url, _ in page.bodies)  # type: ignore[attr-defined]
+
+
+# --- an invitation by mail ---------------------------------------------------------------------
+
+
+def test_an_invitation_mailed_from_the_clients_screen_opens_on_the_clients_phone(
+    therapist_session, make_phone, app
+):
+    _therapist, laptop = therapist_session
+    page = laptop.page
+    address = new_email()
+    page.get_by_label("Their email address (optional)").fill(address)
+    page.get_by_role("button", name="Create an invitation").click()
+    sent = page.locator('[data-role="sent"]')
+    sent.wait_for()
+    assert f"We have mailed this invitation to {address}." in sent.inner_text()
+    code = page.locator('[data-role="code"]').inner_text()
+    assert page.get_by_label("Their email address (optional)").input_value() == ""
+    assert serious(page) == []
+    shoot(laptop, "therapist-invite-mailed")
+
+    mail = mail_from_outbox(Path(app.instance_path) / "outbox", address)
+    assert "Dr. Okafor" in mail["From"]
+    text = plain_text(mail)
+    assert code in text.split()
+    fragment = re.search(r"/(#/\S+)", text).group(1)  # type: ignore[union-attr]
+    assert fragment == f"#/therapists?code={code}"
+
+    phone = make_phone(viewport={"width": 390, "height": 844})
+    client = phone.open()
+    sign_up(client, address, name="Robin")
+    client.goto(f"{phone.server.url}/{fragment}")
+    client.get_by_text("Your invitation code is filled in").wait_for()
+    assert client.get_by_label("Invitation code").input_value() == code
+    client.get_by_role("button", name="Connect").click()
+    client.get_by_role("heading", name="Dr. Okafor").wait_for()
+
+
+def test_an_address_the_api_refuses_is_shown_at_the_field(therapist_session):
+    _therapist, laptop = therapist_session
+    page = laptop.page
+    field = page.get_by_label("Their email address (optional)")
+    page.get_by_role("button", name="Create an invitation").click()  # a code first, no mail
+    page.locator('[data-role="code"]').wait_for()
+    field.fill("robin@example")
+    page.get_by_role("button", name="Create an invitation").click()
+    error = page.locator('.invite-form [data-error="email"]')
+    error.wait_for()
+    assert error.inner_text() == "Give an email address, e.g. robin@example.org."
+    assert field.get_attribute("aria-invalid") == "true"
+    assert error.get_attribute("id") in field.get_attribute("aria-describedby").split()
+    assert page.locator('[data-role="code"]').count() == 0  # no code beside the refused address
+    assert page.evaluate("document.activeElement.id") == "invite-email"
+    assert serious(page) == []
+    shoot(laptop, "therapist-invite-refused")
+
+    field.fill("  robin@example.org ")  # spaces around an address are let go
+    page.get_by_role("button", name="Create an invitation").click()
+    page.locator('[data-role="code"]').wait_for()
+    assert error.is_hidden() and field.get_attribute("aria-invalid") is None
+    assert "mailed this invitation to robin@example.org." in page.locator(".invite").inner_text()
 
 
 # --- scenario 2 -------------------------------------------------------------------------------

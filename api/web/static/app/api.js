@@ -373,7 +373,8 @@ export const deleteAgendaItem = (id) => json(`/me/agenda/${id}`, { method: "DELE
 
 // The therapist's reads and writes (staff/*.js); each read is in the client's access log -------
 
-export const createInvitation = () => json("/invitations", { method: "POST" });
+// With `email`, the API also mails the invitation there (a 422 for an address it cannot use).
+export const createInvitation = (email) => json("/invitations", { method: "POST", body: email ? { email } : undefined });
 export const clients = () => json("/clients", { query: { page_size: 100 } });
 export const client = (id) => json(`/clients/${id}`);
 export const clientAdherence = (id, weeks) => json(`/clients/${id}/adherence`, { query: { weeks } });

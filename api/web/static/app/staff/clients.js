@@ -1,8 +1,9 @@
 // Clients: every linked client at a glance (last practice, this week's plan, mood trend), and
-// a new invitation shown large, as a QR code, with a copy button and its expiry.
+// a new invitation (mailed to the client if the therapist gives an address) shown large, as a
+// QR code, with a copy button and its expiry.
 
 import * as api from "../api.js";
-import { day, h, when } from "../ui.js";
+import { busy, clearErrors, day, h, showErrors, when } from "../ui.js";
 import { qrSvg } from "./qr.js";
 
 export async function clients(main, _params, context) {
@@ -69,28 +70,44 @@ function moodTrend(moods) {
   );
 }
 
+// The invitation form: an optional address to mail it to, then the code shown large (mailed or
+// not, it is there to read aloud). An address the API refuses is shown at the field.
 function inviteCard() {
   const result = h("div", { class: "invite-result", "aria-live": "polite" });
-  const button = h("button", { type: "button", class: "primary" }, "Create an invitation");
-  button.addEventListener("click", async () => {
-    button.disabled = true;
-    try {
-      showInvitation(result, await api.createInvitation());
-    } catch (error) {
-      result.replaceChildren(h("p", { class: "form-message error", role: "alert" }, problem(error)));
-    } finally {
-      button.disabled = false;
-    }
+  const form = h("form", { class: "invite-form", novalidate: true },
+    h("p", { class: "form-message", "data-role": "message", hidden: true }),
+    h("div", { class: "field" },
+      h("label", { for: "invite-email" }, "Their email address ", h("span", { class: "optional" }, "(optional)")),
+      h("input", { id: "invite-email", name: "email", type: "email", autocomplete: "off", spellcheck: "false", "aria-describedby": "invite-email-hint" }),
+      h("p", { class: "hint", id: "invite-email-hint" }, "We send them the invitation: the code, and a link that opens it in the app. Leave it empty to pass the code on yourself."),
+      h("p", { class: "field-error", "data-error": "email", hidden: true }),
+    ),
+    h("button", { type: "submit", class: "primary" }, "Create an invitation"),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    const email = form.elements.email.value.trim();
+    result.replaceChildren();
+    await busy(form, async () => {
+      try {
+        const invitation = await api.createInvitation(email);
+        form.reset();
+        showInvitation(result, invitation, email);
+      } catch (error) {
+        showErrors(form, error.fields || {}, problem(error));
+      }
+    });
   });
   return h("section", { class: "card invite", "aria-labelledby": "invite-heading" },
     h("h2", { id: "invite-heading" }, "Invite a client"),
     h("p", { class: "hint" }, "Your client enters the code under My therapists in their app, or scans the QR code with their phone. Each code works once."),
-    button,
+    form,
     result,
   );
 }
 
-function showInvitation(result, invitation) {
+function showInvitation(result, invitation, email) {
   const link = `${location.origin}/#/therapists?code=${encodeURIComponent(invitation.code)}`;
   const copy = h("button", { type: "button" }, "Copy code");
   const copied = h("span", { class: "meta", role: "status" });
@@ -105,7 +122,11 @@ function showInvitation(result, invitation) {
   const qr = qrSvg(link);
   qr.setAttribute("role", "img");
   qr.setAttribute("aria-label", "QR code that opens the invitation in the Interlude app");
+  const sent = email
+    ? `We have mailed this invitation to ${email}. It should arrive in a minute or two; the code is here too, to read out if you like.`
+    : "Nothing was mailed: give your client this code, or let them scan the QR code.";
   result.replaceChildren(
+    h("p", { class: "invite-sent", "data-role": "sent" }, sent),
     h("div", { class: "invite-code-row" },
       h("div", {},
         h("p", { class: "meta" }, "Invitation code"),
