@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import delete, or_, select, update
 
@@ -62,6 +63,42 @@ class AccountExport:
         return None
 
 
+def _rows(session: Db, model: Any, *where: Any, order: Any) -> list[Any]:
+    return list(session.scalars(select(model).where(*where).order_by(order)))
+
+
+def _gather(session: Db, user: User) -> AccountExport:
+    """The rows of every section, each in the order it happened."""
+    mine = user.id
+    return AccountExport(
+        user,
+        _rows(
+            session,
+            Practice,
+            Practice.user_id == mine,
+            Practice.deleted_at.is_(None),
+            order=Practice.started_at,
+        ),
+        _rows(
+            session,
+            CareLink,
+            or_(CareLink.client_id == mine, CareLink.therapist_id == mine),
+            order=CareLink.created_at,
+        ),
+        _rows(
+            session,
+            Prescription,
+            or_(Prescription.client_id == mine, Prescription.therapist_id == mine),
+            order=Prescription.created_at,
+        ),
+        _rows(session, AccessLogEntry, AccessLogEntry.client_id == mine, order=AccessLogEntry.at),
+        _rows(session, Invitation, Invitation.therapist_id == mine, order=Invitation.created_at),
+        _rows(session, AgendaItem, AgendaItem.user_id == mine, order=AgendaItem.created_at),
+        list_subscriptions(session, user),
+        session.get(ReminderPreference, mine) or default_preferences(mine),
+    )
+
+
 @unit_of_work(keep_loaded=True)
 def export_account(session: Db, user: User, *, clock: Clock = utcnow) -> AccountExport:
     """Everything stored about `user`: the account, practices, links (either side),
@@ -69,43 +106,7 @@ def export_account(session: Db, user: User, *, clock: Clock = utcnow) -> Account
     agenda (things to bring to a session), push subscriptions and reminder preferences.
     A therapist's export names their linked clients, so it is logged for each of them
     (the caller commits)."""
-    practices = session.scalars(
-        select(Practice)
-        .where(Practice.user_id == user.id, Practice.deleted_at.is_(None))
-        .order_by(Practice.started_at)
-    )
-    links = session.scalars(
-        select(CareLink)
-        .where(or_(CareLink.client_id == user.id, CareLink.therapist_id == user.id))
-        .order_by(CareLink.created_at)
-    )
-    prescriptions = session.scalars(
-        select(Prescription)
-        .where(or_(Prescription.client_id == user.id, Prescription.therapist_id == user.id))
-        .order_by(Prescription.created_at)
-    )
-    access = session.scalars(
-        select(AccessLogEntry)
-        .where(AccessLogEntry.client_id == user.id)
-        .order_by(AccessLogEntry.at)
-    )
-    invitations = session.scalars(
-        select(Invitation).where(Invitation.therapist_id == user.id).order_by(Invitation.created_at)
-    )
-    agenda = session.scalars(
-        select(AgendaItem).where(AgendaItem.user_id == user.id).order_by(AgendaItem.created_at)
-    )
-    export = AccountExport(
-        user,
-        list(practices),
-        list(links),
-        list(prescriptions),
-        list(access),
-        list(invitations),
-        list(agenda),
-        list_subscriptions(session, user),
-        session.get(ReminderPreference, user.id) or default_preferences(user.id),
-    )
+    export = _gather(session, user)
     seen = [
         link.client_id
         for link in export.links
