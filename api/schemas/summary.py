@@ -10,6 +10,7 @@ from api.schemas.agenda import SharedAgendaItemSchema
 from api.schemas.care import ScheduleField
 from api.schemas.fields import BoundedDate
 from api.schemas.overlay import Overlay
+from api.schemas.practices import ExerciseMoodSchema, MoodStatsSchema
 from api.services.adherence import WindowCount
 from api.services.summary import DEFAULT_DAYS, SessionSummary
 
@@ -56,21 +57,6 @@ class SummaryPrescriptionSchema(Schema):
         return Overlay(row, title=exercise.title or exercise.slug)
 
 
-class SummaryMoodSchema(Schema):
-    n = fields.Integer(required=True, metadata={"description": "practices rated before and after"})
-    avg_before = fields.Float(required=True, allow_none=True)
-    avg_after = fields.Float(required=True, allow_none=True)
-    avg_change = fields.Float(required=True, allow_none=True)
-
-
-class HelpedSchema(Schema):
-    exercise = fields.String(required=True)
-    title = fields.String(required=True)
-    sessions = fields.Integer(required=True)
-    mood_n = fields.Integer(required=True)
-    avg_change = fields.Float(required=True, allow_none=True)
-
-
 class SharedNoteSchema(Schema):
     """Dumps a `Practice` whose note the client shares."""
 
@@ -96,13 +82,13 @@ class SessionSummarySchema(Schema):
     done = fields.Integer(required=True)
     prescriptions = fields.List(fields.Nested(SummaryPrescriptionSchema), required=True)
     mood = fields.Nested(
-        SummaryMoodSchema,
+        MoodStatsSchema,  # a `stats.MoodChange`, as in the client's own stats
         required=True,
         allow_none=True,
         metadata={"description": "null when the client does not share mood"},
     )
     helped_most = fields.List(
-        fields.Nested(HelpedSchema),
+        fields.Nested(ExerciseMoodSchema),  # a `stats.ExerciseMood`, as in the client's stats
         required=True,
         allow_none=True,
         metadata={
