@@ -4,14 +4,18 @@ what changed (script text, recordings or render settings) and publishing the res
 from __future__ import annotations
 
 import enum
+import os
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
 from api.models import Exercise, ExerciseVersion, VersionStatus
 from api.services import Db, content, rendering
+from api.services.errors import ServiceError
 from api.services.jobs import JobFailed, claim_job, fail_job, finish_job
 from api.services.rendering import RenderSettings
 from api.storage.base import Storage
@@ -72,7 +76,14 @@ def sync_file(
         return SyncOutcome(path, SyncAction.UNCHANGED, slug, number)
     action = SyncAction.PUBLISHED
     if not (fresh and version.status == VersionStatus.RENDERED):
-        job_id = rendering.start_render(session, version, requested_by=None).id
+        _release_a_stopped_sync(session, version)
+        try:
+            job_id = rendering.start_render(
+                session, version, requested_by=None, owner=_this_process()
+            ).id
+        except ServiceError as refused:  # rendering elsewhere just now, say
+            session.rollback()
+            return SyncOutcome(path, SyncAction.FAILED, slug, number, refused.message)
         session.commit()
         job = claim_job(session, job_id)
         session.commit()
@@ -88,3 +99,25 @@ def sync_file(
         action = SyncAction.RENDERED
     content.publish(session, session.get(ExerciseVersion, version.id) or version)
     return SyncOutcome(path, action, slug, number)
+
+
+def _this_process() -> dict[str, Any]:
+    return {"host": socket.gethostname(), "pid": os.getpid()}
+
+
+def _release_a_stopped_sync(session: Db, version: ExerciseVersion) -> None:
+    """A sync stopped in the middle of a render (Ctrl-C, a kill, a closed terminal) leaves its
+    version rendering, and its job running for no one. When that sync ran on this machine and
+    its process is gone, its job is failed here, so this sync renders the version again at
+    once instead of waiting for the job to be taken for abandoned (`jobs.STALE_AFTER`)."""
+    job = rendering.active_render_job(session, version.id)
+    owner = job.payload.get("owner") if job is not None else None
+    if job is None or not owner or owner.get("host") != socket.gethostname():
+        return
+    try:
+        os.kill(int(owner["pid"]), 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        fail_job(session, job.id, "The content sync rendering it stopped before it finished.")
+        session.commit()
+    except (PermissionError, ValueError, KeyError):
+        return  # another user's process, or no pid: leave it to the staleness rule

@@ -110,9 +110,16 @@ def _items(value: str | list[str] | tuple[str, ...]) -> list[str]:
 
 
 @unit_of_work
-def start_render(session: Db, version: ExerciseVersion, *, requested_by: uuid.UUID | None) -> Job:
+def start_render(
+    session: Db,
+    version: ExerciseVersion,
+    *,
+    requested_by: uuid.UUID | None,
+    owner: Mapping[str, Any] | None = None,
+) -> Job:
     """Mark `version` rendering and queue a render job for it; the caller commits, then
-    submits the job to the runner.
+    submits the job to the runner. `owner` names the process that will run it itself (a
+    `content sync`; see `library.sync_file`), kept in the job's payload.
 
     A draft, rendered or failed version can be rendered; one already rendering cannot (409)
     unless its job was abandoned by a crashed worker; a published one never is (409).
@@ -126,7 +133,10 @@ def start_render(session: Db, version: ExerciseVersion, *, requested_by: uuid.UU
         raise Conflict(f"Version {version.number} is already being rendered.")
     version.status = VersionStatus.RENDERING
     version.error = None
-    return create_job(session, RENDER_JOB, {"version_id": version.id}, created_by=requested_by)
+    payload: dict[str, Any] = {"version_id": version.id}
+    if owner is not None:
+        payload["owner"] = dict(owner)
+    return create_job(session, RENDER_JOB, payload, created_by=requested_by)
 
 
 def active_render_job(session: Db, version_id: int) -> Job | None:

@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+
 import pytest
+from sqlalchemy import select
+
+from api.extensions import db
+from api.models import Job, JobStatus
+from api.services import rendering
+from api.services.jobs import claim_job
+from api.services.library import target_version
+from api.services.rendering import RenderSettings
 
 
 @pytest.fixture
@@ -61,3 +74,40 @@ def test_an_empty_folder_is_an_error(runner, tmp_path):
     result = sync(runner, tmp_path)
     assert result.exit_code != 0
     assert "no *.yaml scripts" in result.output
+
+
+def left_rendering(app, library, pid: int) -> None:
+    """What a sync that was rendering tiny-pause leaves behind when its process `pid` ends
+    mid-render: the version rendering, its job running."""
+    source = (library / "tiny-pause.yaml").read_text()
+    with app.app_context():
+        settings = RenderSettings.from_config(app.config)
+        version = target_version(db.session, source, settings)
+        owner = {"host": socket.gethostname(), "pid": pid}
+        job = rendering.start_render(db.session, version, requested_by=None, owner=owner)
+        assert claim_job(db.session, job.id) is not None
+        db.session.commit()
+        db.session.remove()
+
+
+def test_a_render_left_by_a_stopped_sync_is_rendered_again_at_once(runner, app, client, library):
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True)  # fmt: skip
+    left_rendering(app, library, int(ended.stdout))
+    result = sync(runner, library)
+    assert result.exit_code == 0, result.output
+    assert "rendered  tiny-pause v1" in result.output
+    assert client.get("/api/v1/exercises/tiny-pause").json["status"] == "published"
+    with app.app_context():
+        first = db.session.scalars(select(Job).order_by(Job.created_at)).first()
+        assert first is not None and first.status == JobStatus.FAILED
+        assert "stopped before it finished" in (first.error or "")
+
+
+def test_a_render_another_sync_is_running_is_reported_without_a_traceback(runner, app, library):
+    left_rendering(app, library, os.getpid())  # a process that is still running: this one
+    result = sync(runner, library)
+    assert result.exit_code == 1
+    assert "failed  tiny-pause" in result.output
+    assert "already being rendered" in result.output
+    assert "Traceback" not in result.output
