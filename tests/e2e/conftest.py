@@ -3,11 +3,13 @@ against a real gunicorn on the test database, with exercises rendered from real 
 
 One browser for the session and one server per module keep them fast. The published
 exercises stay for the whole module (the other tables are emptied after each test as
-everywhere else). Screenshots go to tests/e2e/artefacts/ (git-ignored)."""
+everywhere else). Screenshots go to INTERLUDE_TEST_ARTEFACTS, by default
+interlude-e2e-artefacts/ in the system's temporary folder, never into the checkout."""
 
 from __future__ import annotations
 
 import os
+import tempfile
 import textwrap
 import time
 from collections.abc import Callable, Iterator
@@ -26,7 +28,12 @@ from api.services.rendering import RenderSettings
 from tests.live import LiveServer
 
 CHROMIUM = Path(os.environ.get("INTERLUDE_CHROMIUM", "/usr/bin/chromium"))
-ARTEFACTS = Path(__file__).parent / "artefacts"
+ARTEFACTS = Path(
+    os.environ.get(
+        "INTERLUDE_TEST_ARTEFACTS", str(Path(tempfile.gettempdir()) / "interlude-e2e-artefacts")
+    )
+)
+ARTEFACTS.mkdir(parents=True, exist_ok=True)
 CONTENT_TABLES = {"exercises", "exercise_versions", "variants", "renditions", "recordings", "jobs"}
 PASSWORD = "a calm and quiet pond"
 

@@ -489,3 +489,18 @@ def test_the_qr_code_has_the_modules_of_a_reference_encoder(therapist_session):
             reference.add_data(text.encode())
             reference.make(fit=True)
             assert ours == [[bool(m) for m in row] for row in reference.modules], (text, mask)
+
+
+@pytest.mark.parametrize("role", [Role.THERAPIST, Role.EDITOR, Role.ADMIN])
+def test_every_staff_role_signs_out_from_the_navigation(make_laptop, make_user, role):
+    person = make_user(role, display_name=f"Sam the {role.value}")
+    laptop = make_laptop()
+    laptop.open()
+    sign_in(laptop.page, person.email)
+    nav = laptop.page.get_by_role("navigation", name="Main").filter(has_text="Sign out")
+    nav.get_by_text(f"Sam the {role.value}").wait_for()
+    nav.get_by_role("button", name="Sign out").click()
+    laptop.page.get_by_text("You have signed out.").wait_for()
+    assert not laptop.page.locator("#staff-tabs").is_visible()
+    laptop.page.goto(laptop.page.url.split("#")[0] + "#/clients")  # a staff screen's address
+    laptop.page.get_by_role("heading", name="Sign up").wait_for()  # is not shown signed out

@@ -144,8 +144,11 @@ function navigation(own) {
   if (!own) return client;
   if (staff.dataset.for !== app.user.role) {
     staff.dataset.for = app.user.role;
+    const signOut = h("button", { type: "button", class: "quiet" }, "Sign out");
+    signOut.addEventListener("click", () => api.signOut());
     staff.replaceChildren(
       ...own.tabs.map(({ screen, label }) => h("a", { href: `#/${screen}`, "data-tab": screen }, label)),
+      h("span", { class: "signed-in" }, app.user.display_name || app.user.email, signOut),
     );
   }
   return staff;

@@ -3,7 +3,6 @@
 
 import * as api from "../api.js";
 import { busy, clearErrors, h, say, showErrors, values, when } from "../ui.js";
-import { signedIn } from "./common.js";
 
 const ROLES = { therapist: "Therapist", editor: "Editor", admin: "Admin" };
 
@@ -16,7 +15,6 @@ export async function accounts(main, _params, context) {
     h(
       "section",
       { class: "view staff-view accounts-view" },
-      signedIn(context),
       h("h1", {}, "Staff accounts"),
       h(
         "div",
@@ -30,7 +28,7 @@ export async function accounts(main, _params, context) {
           h(
             "table",
             { class: "staff-table" },
-            h("caption", { class: "visually-hidden" }, "Staff accounts"),
+            h("caption", { class: "sr-only" }, "Staff accounts"),
             h("thead", {}, h("tr", {}, ["Name", "Email", "Role", "Since", "State", ""].map((t) => h("th", { scope: "col" }, t)))),
             rows,
           ),

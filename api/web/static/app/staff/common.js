@@ -27,14 +27,6 @@ export function remembered() {
   }
 }
 
-// "Signed in as …" with a sign-out button, at the top of a role's first screen.
-export function signedIn(context) {
-  const user = context.user;
-  const button = h("button", { type: "button", class: "quiet" }, "Sign out");
-  button.addEventListener("click", () => api.signOut());
-  return h("p", { class: "signed-in" }, `Signed in as ${user.display_name || user.email} (${user.role}). `, button);
-}
-
 // Links between the three screens of one version.
 export function scriptNav(slug, number, current) {
   const items = [

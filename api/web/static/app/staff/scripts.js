@@ -2,14 +2,14 @@
 
 import * as api from "../api.js";
 import { h, kindName } from "../ui.js";
-import { at, signedIn, statusBadge } from "./common.js";
+import { at, statusBadge } from "./common.js";
 
-export async function scripts(main, _params, context) {
+export async function scripts(main) {
   const list = h("tbody");
   const table = h(
     "table",
     { class: "staff-table" },
-    h("caption", { class: "visually-hidden" }, "Scripts"),
+    h("caption", { class: "sr-only" }, "Scripts"),
     h(
       "thead",
       {},
@@ -22,7 +22,6 @@ export async function scripts(main, _params, context) {
     h(
       "section",
       { class: "view staff-view" },
-      signedIn(context),
       h("div", { class: "heading-row" }, h("h1", {}, "Scripts"), h("a", { class: "button primary", href: "#/script/new" }, "New script")),
       h("p", { class: "lead" }, "Each exercise is written once as a script, rendered into every length, listened to, then published."),
       message,
