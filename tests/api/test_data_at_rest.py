@@ -200,6 +200,7 @@ def test_the_migration_encrypts_existing_notes_and_its_downgrade_decrypts(app, c
             assert sorted(raw_notes(app)) == sorted([NOTE, "Second note"])
         finally:
             flask_migrate.upgrade()
+            db.engine.dispose()  # connections that saw the old tables must not serve later tests
 
     stored = raw_notes(app)
     assert NOTE not in stored and "Second note" not in stored

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from api.config import TEST_DATA_KEY
 from api.extensions import db
 from api.models import ReminderSend, SendStatus
 from api.services import push, push_send
@@ -78,6 +79,8 @@ def process_env(app, push_ready, vapid_pair) -> dict[str, str]:
         "INTERLUDE_VAPID_SUBJECT": "mailto:reminders@example.org",
         "INTERLUDE_PUSH_HOSTS": push_ready.host,
         "INTERLUDE_LOG_LEVEL": "INFO",
+        # the test app's key: on PostgreSQL a process refuses to start without one
+        "INTERLUDE_DATA_KEYS": TEST_DATA_KEY,
     }
     env.pop("INTERLUDE_TEST_DATABASE_URL", None)
     return env
