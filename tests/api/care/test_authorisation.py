@@ -24,7 +24,6 @@ if it did.
 
 from __future__ import annotations
 
-import base64
 import io
 import math
 import struct
@@ -37,8 +36,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -58,6 +55,7 @@ from api.ratelimit import limiter
 from api.registry import app_services
 from api.services.push import new_key_pair
 from tests.conftest import PASSWORD, swapped_services
+from tests.push_service import Device
 
 API = "/api/v1"
 ACTORS = (
@@ -429,20 +427,8 @@ def prescription_in(world: World, actor: str) -> dict[str, Any]:
 
 def push_device(*_: object) -> dict[str, Any]:
     """What a browser's `PushSubscription.toJSON()` gives, on a push host the app allows."""
-    point = (
-        ec.generate_private_key(ec.SECP256R1())
-        .public_key()
-        .public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
-    )
-    return {
-        "endpoint": f"https://fcm.googleapis.com/fcm/send/{uuid.uuid4().hex}",
-        "expirationTime": None,
-        "keys": {"p256dh": b64url(point), "auth": b64url(uuid.uuid4().bytes)},
-    }
-
-
-def b64url(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+    token = uuid.uuid4().hex
+    return Device(token, f"https://fcm.googleapis.com/fcm/send/{token}").subscription()
 
 
 @pytest.fixture(autouse=True)
