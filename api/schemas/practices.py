@@ -203,16 +203,23 @@ class MoodStatsSchema(Schema):
 
 
 class ExerciseMoodSchema(Schema):
+    """Dumps a `stats.ExerciseMood`."""
+
     exercise = fields.String(required=True, metadata={"description": "the exercise's slug"})
     title = fields.String(required=True)
     sessions = fields.Integer(required=True)
     mood_n = fields.Integer(
-        required=True, metadata={"description": "of those, practices with both moods"}
+        required=True,
+        attribute="mood.n",
+        metadata={"description": "of those, practices with both moods"},
     )
-    avg_before = fields.Float(required=True, allow_none=True)
-    avg_after = fields.Float(required=True, allow_none=True)
+    avg_before = fields.Float(required=True, allow_none=True, attribute="mood.avg_before")
+    avg_after = fields.Float(required=True, allow_none=True, attribute="mood.avg_after")
     avg_change = fields.Float(
-        required=True, allow_none=True, metadata={"description": "null when mood_n is 0"}
+        required=True,
+        allow_none=True,
+        attribute="mood.avg_change",
+        metadata={"description": "null when mood_n is 0"},
     )
 
 

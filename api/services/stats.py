@@ -159,22 +159,6 @@ class ExerciseMood:
     sessions: int
     mood: MoodChange
 
-    @property
-    def mood_n(self) -> int:
-        return self.mood.n
-
-    @property
-    def avg_before(self) -> float | None:
-        return self.mood.avg_before
-
-    @property
-    def avg_after(self) -> float | None:
-        return self.mood.avg_after
-
-    @property
-    def avg_change(self) -> float | None:
-        return self.mood.avg_change
-
 
 @dataclass(frozen=True)
 class Stats(DayTotals):
@@ -260,8 +244,8 @@ def mood_by_exercise(rows: Iterable[Any]) -> list[ExerciseMood]:
     ]
     entries.sort(
         key=lambda e: (
-            e.avg_change is None,
-            -(e.avg_change or 0),
+            e.mood.avg_change is None,
+            -(e.mood.avg_change or 0),
             -e.sessions,
             e.exercise,
         )

@@ -116,7 +116,7 @@ def _moods(practices: list[Practice]) -> tuple[MoodChange, list[ExerciseMood]]:
                 sum(p.mood_after or 0 for p in both),
             )
         )
-    helped = [e for e in mood_by_exercise(rows) if e.mood_n][:HELPED_MOST]
+    helped = [e for e in mood_by_exercise(rows) if e.mood.n][:HELPED_MOST]
     return mood, helped
 
 
