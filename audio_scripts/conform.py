@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from .encode import Rendition, encode, encode_format
-from .loudness import PCM_CEILING_DBTP, SILENCE_LUFS, TARGET_LUFS, PeakMeter, limited, measure
+from .loudness import PCM_CEILING_DBTP, SILENCE_LUFS, TARGET_LUFS, limited, measure
 from .pcm import MIX_RATE
 from .stream import Stream, of_array
 
@@ -71,9 +71,7 @@ def conform(
     loudness (else it is measured, when a file needs correcting)."""
     report = progress or (lambda _fraction: None)
     mix = source if isinstance(source, Stream) else of_array(source)
-    peak = PeakMeter()  # the mix's true peak, read as the first encode plays it
-    watched = Stream(mix.samples, lambda: peak.watch(mix.blocks()))
-    first = encode(watched, base, formats, bitrates, sample_rate=sample_rate,
+    first = encode(mix, base, formats, bitrates, sample_rate=sample_rate,
                    progress=lambda f: report(0.7 * f))  # fmt: skip
     measured = _measured(first)
     report(0.8)
@@ -81,17 +79,20 @@ def conform(
         return measured  # silence has no loudness to correct
     current = [_Attempt(0.0, PCM_CEILING_DBTP, fed_lufs, r) for r in measured]
     best = list(current)
+    mix_peak = math.nan  # the mix's true peak, read once a rendition needs correcting
     for number in range(1, MAX_PASSES + 1):
         misses = [i for i, a in enumerate(current) if not a.within]
         if not misses:
             break
-        if not math.isfinite(current[misses[0]].fed_lufs):
-            loudness = measure(mix.blocks(), sample_rate=sample_rate, true_peak=False)
-            current = [replace(a, fed_lufs=loudness.integrated_lufs) for a in current]
+        if math.isnan(mix_peak):
+            loudness = measure(mix.blocks(), sample_rate=sample_rate)
+            mix_peak = loudness.true_peak_dbtp
+            if not math.isfinite(fed_lufs):
+                current = [replace(a, fed_lufs=loudness.integrated_lufs) for a in current]
         pass_base = base.with_name(f"{base.name}.pass{number}")
         with ThreadPoolExecutor(len(misses)) as pool:
             redone = list(pool.map(_redo, [mix] * len(misses), [pass_base] * len(misses),
-                                   [current[i] for i in misses], [peak.dbtp] * len(misses),
+                                   [current[i] for i in misses], [mix_peak] * len(misses),
                                    [sample_rate] * len(misses)))  # fmt: skip
         for i, attempt in zip(misses, redone, strict=True):
             current[i] = attempt

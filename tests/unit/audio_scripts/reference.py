@@ -1,8 +1,13 @@
-"""Whole-buffer references for the streamed loudness code: the limiter run over one buffer in
-place, and normalising one buffer in place. The renderer only streams; the tests compare it
-with these, and use `normalise` to level a test signal."""
+"""References for the loudness code: the limiter run over one buffer in place, normalising one
+buffer in place, and ffmpeg's own true peak of a file. The renderer only streams and reads true
+peaks with its own meter; the tests compare it with these, and use `normalise` to level a test
+signal."""
 
 from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
 
 import numpy as np
 
@@ -15,7 +20,7 @@ from audio_scripts.loudness import (
     _limit_gain,
     normalised,
 )
-from audio_scripts.pcm import MIX_RATE
+from audio_scripts.pcm import MIX_RATE, ffmpeg_exe
 from audio_scripts.stream import of_array
 
 
@@ -56,3 +61,16 @@ def normalise(
         pcm[at : at + block.size] = block
         at += block.size
     return result
+
+
+def ffmpeg_loudness(path: Path) -> tuple[float, float]:
+    """(integrated LUFS, true peak dBTP) as ffmpeg's `ebur128=peak=true` reads a file (it
+    resamples to 192 kHz for the peak): what anyone checking a rendition would run."""
+    command = [ffmpeg_exe(), "-hide_banner", "-nostats", "-nostdin", "-i", str(path)]
+    command += ["-af", "ebur128=peak=true", "-f", "null", "-"]
+    text = subprocess.run(command, capture_output=True, check=True, text=True).stderr
+    summary = text[text.rfind("Summary:") :]
+    integrated = re.search(r"I:\s+(-?[\d.]+|-inf)\s+LUFS", summary)
+    peak = re.search(r"Peak:\s+(-?[\d.]+|-inf)\s+dBFS", summary)
+    assert integrated and peak, text[-500:]
+    return float(integrated.group(1)), float(peak.group(1))

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from audio_scripts import build_timeline, parse
-from audio_scripts.loudness import Limiter, PeakMeter, normalised
+from audio_scripts.loudness import Limiter, normalised
 from audio_scripts.mixing import AMBIENCE_LOOP_SECONDS, AMBIENCE_RMS_DB, _Ambience, mix_stream
 from audio_scripts.pcm import MIX_RATE, decode, fade, write_wav_atomic
 from audio_scripts.stream import of_array, rechunk
@@ -139,17 +139,6 @@ def test_rechunk_cuts_exact_chunks_with_what_follows() -> None:
         ([4, 5, 6, 7], [8, 9]),
         ([8, 9], []),
     ]
-
-
-def test_the_peak_meter_finds_the_peak_between_samples() -> None:
-    # a quarter of the sample rate, 45° off: every sample at 0.354, the wave itself at 0.5
-    n = np.arange(MIX_RATE * 2)
-    pcm = (0.5 * np.sin(np.pi / 2 * n + np.pi / 4)).astype(np.float32)
-    meter = PeakMeter()
-    passed = np.concatenate(list(meter.watch(of_array(pcm, 5000).blocks())))
-    assert np.array_equal(passed, pcm)
-    assert 20 * math.log10(float(np.max(np.abs(pcm)))) == pytest.approx(-9.0, abs=0.1)
-    assert meter.dbtp == pytest.approx(-6.0, abs=0.3)
 
 
 def test_normalising_a_stream_matches_normalising_its_buffer() -> None:
