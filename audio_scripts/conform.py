@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .encode import Rendition, encode, encode_format
+from .encode import Rendition, encode
 from .loudness import PCM_CEILING_DBTP, SILENCE_LUFS, TARGET_LUFS, limited, measure
 from .pcm import MIX_RATE
 from .stream import Stream, of_array
@@ -71,9 +71,8 @@ def conform(
     loudness (else it is measured, when a file needs correcting)."""
     report = progress or (lambda _fraction: None)
     mix = source if isinstance(source, Stream) else of_array(source)
-    first = encode(mix, base, formats, bitrates, sample_rate=sample_rate,
-                   progress=lambda f: report(0.7 * f))  # fmt: skip
-    measured = _measured(first)
+    measured = encode(mix, base, formats, bitrates, sample_rate=sample_rate,
+                      progress=lambda f: report(0.8 * f), then=_measured)  # fmt: skip
     report(0.8)
     if all(not r.integrated_lufs > SILENCE_LUFS for r in measured):
         return measured  # silence has no loudness to correct
@@ -128,20 +127,17 @@ def _redo(
         gain += error
         fed += error  # near enough: a small change of gain is the same change of loudness
     fed_stream = limited(mix, gain, ceiling, sample_rate=sample_rate)
-    rendition = encode_format(
-        fed_stream.blocks(), mix.samples, base, r.format, r.nominal_bitrate, sample_rate=sample_rate
+    rendition = encode(fed_stream, base, [r.format], {r.format: r.nominal_bitrate},
+                       sample_rate=sample_rate, exactly=True, then=_measured)[0]  # fmt: skip
+    return _Attempt(gain, ceiling, fed, rendition)
+
+
+def _measured(rendition: Rendition) -> Rendition:
+    """The rendition with what its file measures (decoded by ffmpeg, see `measure`)."""
+    loudness = measure(rendition.path)
+    return replace(
+        rendition, integrated_lufs=loudness.integrated_lufs, true_peak_dbtp=loudness.true_peak_dbtp
     )
-    return _Attempt(gain, ceiling, fed, _measured([rendition])[0])
-
-
-def _measured(renditions: list[Rendition]) -> list[Rendition]:
-    """Each file decoded and measured, all at once (one ffmpeg each)."""
-    with ThreadPoolExecutor(len(renditions)) as pool:
-        loudness = list(pool.map(lambda r: measure(r.path), renditions))
-    return [
-        replace(r, integrated_lufs=m.integrated_lufs, true_peak_dbtp=m.true_peak_dbtp)
-        for r, m in zip(renditions, loudness, strict=True)
-    ]
 
 
 def _settled(rendition: Rendition, base: Path) -> Rendition:

@@ -1,25 +1,26 @@
-"""Renditions through ffmpeg: AAC in m4a (always), Opus in Ogg, MP3 — all in one ffmpeg run.
+"""Renditions through ffmpeg: AAC in m4a (always), Opus in Ogg, MP3.
 
-The mix is streamed to ffmpeg's stdin once, block by block, and every format is encoded from
-that single read, so the cost is the encoders' own and nothing is decoded or copied per
-format. A single format can be encoded again from its own stream (`encode_format`) when its
-loudness is off.
+The mix is played once into a file of raw samples beside the renditions, and each format is
+encoded from that file by an ffmpeg of its own, all at once. The encoders run at their own
+pace (Opus takes about twice as long as AAC and three times MP3), so a quick one finishes, and
+its file is measured (`then`), while a slow one is still at work; the mix is never held in
+memory, and nothing is computed twice.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .pcm import MIX_RATE, ffmpeg_exe
-from .stream import Stream, of_array
+from .stream import Stream, of_array, written
 
 
 @dataclass(frozen=True)
@@ -145,56 +146,67 @@ def encode(
     *,
     sample_rate: int = MIX_RATE,
     progress: Callable[[float], None] | None = None,
+    exactly: bool = False,
+    then: Callable[[Rendition], Rendition] | None = None,
 ) -> list[Rendition]:
-    """Encode mono float32 PCM (an array or a stream, played once) to `base.m4a` (+ `.opus`,
-    `.mp3`), reporting progress 0–1."""
+    """Encode mono float32 PCM (an array or a stream, played once into a file unless it is
+    read from one already) to `base.m4a` (+ `.opus`, `.mp3`; AAC is added unless `exactly`),
+    reporting progress 0–1 from the calling thread.
+    `then`, when given, is applied to each rendition in its encoder's thread as soon as that
+    encoder is done (to measure its file while the others still run)."""
     stream = source if isinstance(source, Stream) else of_array(source)
-    raw_input = ["-f", "f32le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0"]
-    command, planned = encode_command(raw_input, base, formats, bitrates)
-    _run(command, stream.blocks(), stream.samples, base, progress)
-    return describe(planned, stream.samples * 1000 // sample_rate)
-
-
-def encode_format(
-    chunks: Iterable[np.ndarray],
-    samples: int,
-    base: Path,
-    fmt: str,
-    bitrate: int,
-    *,
-    sample_rate: int = MIX_RATE,
-) -> Rendition:
-    """Encode one format (overwriting `base.<ext>`) from a stream of `samples` PCM samples."""
-    raw_input = ["-f", "f32le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0"]
-    command, planned = encode_command(raw_input, base, [fmt], {fmt: bitrate}, exactly=True)
-    _run(command, chunks, samples, base, None)
-    return describe(planned, samples * 1000 // sample_rate)[0]
-
-
-def _run(
-    command: list[str],
-    chunks: Iterable[np.ndarray],
-    samples: int,
-    base: Path,
-    progress: Callable[[float], None] | None,
-) -> None:
-    written = 0
-    with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=log)
-        assert proc.stdin is not None
-        try:
-            for chunk in chunks:
-                proc.stdin.write(np.ascontiguousarray(chunk, dtype=np.float32).data)
-                written += chunk.size
+    names = list(formats) if exactly else plan_formats(formats)
+    feed = stream.path or base.with_name(f"{base.name}.feed.f32")
+    done = [0.0] * len(names)
+    try:
+        if stream.path is None:
+            for _ in written(stream.blocks(), feed):
+                pass
+        raw_input = ["-f", "f32le", "-ar", str(sample_rate), "-ac", "1", "-i", str(feed)]
+        jobs = []
+        with ThreadPoolExecutor(len(names)) as pool:
+            for slot, name in enumerate(names):
+                command, planned = encode_command(raw_input, base, [name], bitrates, exactly=True)
+                jobs.append(pool.submit(_encode_one, command, planned, stream.samples,
+                                        sample_rate, done, slot, then))  # fmt: skip
+            while wait(jobs, timeout=0.5).not_done:
                 if progress:
-                    progress(min(1.0, written / max(samples, 1)))
-        except BrokenPipeError:
-            pass  # ffmpeg stopped early; its log says why
-        finally:
-            with contextlib.suppress(BrokenPipeError):
-                proc.stdin.close()
+                    progress(sum(done) / len(done))
+        renditions = [job.result() for job in jobs]
+    finally:
+        if stream.path is None:
+            feed.unlink(missing_ok=True)
+    if progress:
+        progress(1.0)
+    return renditions
+
+
+def _encode_one(
+    command: list[str],
+    planned: list[tuple[Format, int, Path]],
+    samples: int,
+    sample_rate: int,
+    done: list[float],
+    slot: int,
+    then: Callable[[Rendition], Rendition] | None,
+) -> Rendition:
+    """Run one encoder, keeping done[slot] at the share of the audio it has written."""
+    duration_us = max(1, samples * 1_000_000 // sample_rate)
+    progress_args = ["-progress", "pipe:1", "-nostats"]
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(
+            [command[0], *progress_args, *command[1:]], stdout=subprocess.PIPE, stderr=log
+        )
+        assert proc.stdout is not None
+        with proc.stdout:
+            for line in proc.stdout:
+                key, _, value = line.decode(errors="replace").strip().partition("=")
+                if key == "out_time_us" and value.lstrip("-").isdigit():
+                    done[slot] = min(1.0, max(0.0, int(value) / duration_us))
         returncode = proc.wait()
         log.seek(0)
         errors = log.read().decode(errors="replace").strip()
     if returncode != 0:
-        raise EncodeError(f"ffmpeg could not encode {base.name}: {errors[-500:]}")
+        raise EncodeError(f"ffmpeg could not encode {planned[0][2].name}: {errors[-500:]}")
+    rendition = describe(planned, samples * 1000 // sample_rate)[0]
+    return then(rendition) if then else rendition

@@ -22,7 +22,7 @@ from typing import IO
 import numpy as np
 
 from .pcm import MIX_RATE, ffmpeg_exe, smooth_gain
-from .stream import Stream, rechunk, scaled
+from .stream import Stream, of_file, rechunk, scaled, written
 from .truepeak import TruePeak
 
 TARGET_LUFS = -16.0
@@ -244,6 +244,7 @@ def normalised(
     sample_rate: int = MIX_RATE,
     target_lufs: float = TARGET_LUFS,
     ceiling_dbtp: float = PCM_CEILING_DBTP,
+    keep: Path | None = None,
 ) -> tuple[Normalisation, Stream]:
     """`mix` brought to `target_lufs` integrated (within 0.1 LU) with its true peak at or under
     `ceiling_dbtp`: the normalised stream and what was done. Silence is left alone. One pass
@@ -255,6 +256,10 @@ def normalised(
     first round also tries `_PROBE_DB` more gain beside it, measured at the same time on the
     other core, so the second round already steps at the local rate: a tone-heavy script,
     whose speech is limited hard, lands in two rounds instead of three or four.
+
+    With `keep`, each round writes what it measured to that file (raw float32) and the stream
+    returned reads it back, so the encoders read the normalised mix instead of computing it
+    again.
     """
     measured = measure(mix.blocks(), sample_rate=sample_rate, true_peak=False).integrated_lufs
     if not math.isfinite(measured) or measured <= SILENCE_LUFS:
@@ -267,7 +272,8 @@ def normalised(
             probe = None
             if len(tried) == 1:
                 probe = pool.submit(_loudness_at, mix, gain + _PROBE_DB, ceiling_dbtp, sample_rate)
-            after = measure(stream.blocks(), sample_rate=sample_rate, true_peak=False)
+            blocks = stream.blocks() if keep is None else written(stream.blocks(), keep)
+            after = measure(blocks, sample_rate=sample_rate, true_peak=False)
             tried.append((gain, after.integrated_lufs))
             shortfall = target_lufs - after.integrated_lufs
             done = limiter[0].touched == 0 or abs(shortfall) < 0.1
@@ -279,6 +285,8 @@ def normalised(
             rate = (lufs_b - lufs_a) / (gain_b - gain_a) if gain_b != gain_a else 1.0
             gain += shortfall / min(1.0, max(0.3, rate))
     limited_ms = limiter[0].touched * 1000 // sample_rate
+    if keep is not None:
+        stream = of_file(keep, stream.samples)
     return Normalisation(measured, gain, limited_ms, tried[-1][1]), stream
 
 

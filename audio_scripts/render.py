@@ -255,12 +255,16 @@ def _render_variant(
     except DecodeError as exc:
         raise RenderError(f"background {script.background!r} could not be decoded ({exc})") from exc
     step(0.05)
-    levelled, stream = normalised(source)
+    kept = base.with_name(base.name + ".mix.f32")  # the normalised mix, read by every encoder
+    levelled, stream = normalised(source, keep=kept)
     step(0.12)
-    renditions = conform(
-        stream, base, formats, bitrates, fed_lufs=levelled.output_lufs,
-        progress=lambda f: step(0.12 + 0.86 * f),
-    )  # fmt: skip
+    try:
+        renditions = conform(
+            stream, base, formats, bitrates, fed_lufs=levelled.output_lufs,
+            progress=lambda f: step(0.12 + 0.86 * f),
+        )  # fmt: skip
+    finally:
+        kept.unlink(missing_ok=True)
     captions_path = base.with_name(base.name + ".vtt")
     captions_path.write_text(captions(timeline), encoding="utf-8")
     timeline_path = base.with_name(base.name + ".json")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -20,6 +21,7 @@ BLOCK = 1 << 16  # samples per block (~3 s at the mix rate)
 class Stream:
     samples: int  # how many samples every play yields in all
     play: Callable[[], Iterator[np.ndarray]]  # a fresh iterator of float32 blocks
+    path: Path | None = None  # a file of raw float32 samples holding what a play yields
 
     def blocks(self) -> Iterator[np.ndarray]:
         return self.play()
@@ -43,6 +45,25 @@ def of_array(pcm: np.ndarray, block: int = BLOCK) -> Stream:
             yield pcm[start : start + block]
 
     return Stream(pcm.size, play)
+
+
+def of_file(path: Path, samples: int, block: int = BLOCK) -> Stream:
+    """A stream over a file of raw float32 samples (read a block at a time, never whole)."""
+
+    def play() -> Iterator[np.ndarray]:
+        with path.open("rb") as file:
+            while data := file.read(block * 4):
+                yield np.frombuffer(data, dtype=np.float32).copy()
+
+    return Stream(samples, play, path)
+
+
+def written(blocks: Iterable[np.ndarray], path: Path) -> Iterator[np.ndarray]:
+    """The blocks, unchanged, written on the way to a file of raw float32 samples at `path`."""
+    with path.open("wb") as file:
+        for block in blocks:
+            file.write(np.ascontiguousarray(block, dtype=np.float32).data)
+            yield block
 
 
 def scaled(blocks: Iterable[np.ndarray], gain_db: float) -> Iterator[np.ndarray]:

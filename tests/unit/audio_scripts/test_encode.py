@@ -1,4 +1,5 @@
-"""encode: every rendition from one ffmpeg run, described by size, hash and type."""
+"""encode: every rendition from one mix, each by an ffmpeg of its own, described by size, hash
+and type."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from audio_scripts.encode import encode, parse_bitrate, plan_formats
+from audio_scripts.encode import Rendition, encode, parse_bitrate, plan_formats
 from audio_scripts.pcm import MIX_RATE, decode
+from audio_scripts.stream import of_array, of_file, written
 
 
 @pytest.fixture(scope="module")
@@ -94,3 +96,39 @@ def test_a_renditions_bitrate_is_its_files_average(speechlike: np.ndarray, tmp_p
         assert rendition.bitrate == round(rendition.path.stat().st_size * 8 / 10)
     aac = encode(mostly_silent, tmp_path / "again")[0]
     assert aac.bitrate < aac.nominal_bitrate / 2  # silence costs the encoder little
+
+
+def test_the_mix_is_written_once_for_the_encoders_and_removed_after(
+    speechlike: np.ndarray, tmp_path: Path
+) -> None:
+    fractions: list[float] = []
+    encode(speechlike, tmp_path / "clip", ["aac", "opus", "mp3"], progress=fractions.append)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.m4a", "clip.mp3", "clip.opus"]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+
+
+def test_a_mix_already_in_a_file_is_read_from_it_and_left_there(
+    speechlike: np.ndarray, tmp_path: Path
+) -> None:
+    kept = tmp_path / "mix.f32"
+    for _ in written(of_array(speechlike).blocks(), kept):
+        pass
+    from_file = encode(of_file(kept, speechlike.size), tmp_path / "a", ["opus"])
+    from_array = encode(speechlike, tmp_path / "b", ["opus"])
+    assert kept.exists()
+    assert [r.sha256 for r in from_file] == [r.sha256 for r in from_array]
+
+
+def test_each_rendition_is_handed_on_as_its_encoder_finishes(
+    speechlike: np.ndarray, tmp_path: Path
+) -> None:
+    seen: list[str] = []
+
+    def then(rendition: Rendition) -> Rendition:
+        assert rendition.path.exists()  # its file is whole by now
+        seen.append(rendition.format)
+        return rendition
+
+    renditions = encode(speechlike, tmp_path / "clip", ["opus", "mp3"], then=then)
+    assert sorted(seen) == ["aac", "mp3", "opus"]
+    assert [r.format for r in renditions] == ["aac", "opus", "mp3"]

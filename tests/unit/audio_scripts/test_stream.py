@@ -150,6 +150,16 @@ def test_normalising_a_stream_matches_normalising_its_buffer() -> None:
     assert result.output_lufs == pytest.approx(-16.0, abs=0.2)
 
 
+def test_a_kept_normalised_mix_is_read_back_from_its_file(tmp_path: Path) -> None:
+    pcm = _loud_clicks() * np.float32(0.3)
+    plain_result, plain = normalised(of_array(pcm, 12345))
+    kept_result, kept = normalised(of_array(pcm, 12345), keep=tmp_path / "mix.f32")
+    assert kept_result == plain_result
+    assert kept.path == tmp_path / "mix.f32"
+    assert kept.path.stat().st_size == 4 * plain.samples
+    assert np.array_equal(kept.collect(), plain.collect())
+
+
 def test_mixing_an_hour_holds_a_few_blocks_not_the_hour(parts: Parts) -> None:
     clips, cue_clips, background = parts
     script = parse(SCRIPT.format(minutes=60))
