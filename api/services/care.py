@@ -11,7 +11,7 @@ import uuid
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, func, insert, or_, select, update
 
 from api.models import (
     AccessLogEntry,
@@ -229,19 +229,26 @@ def can_see(link: CareLink, started_at: datetime) -> bool:
     return since is None or started_at >= since
 
 
+def seen_through(links: list[CareLink]) -> ColumnElement[bool]:
+    """As one SQL condition: the practices of these links' clients that each link's
+    therapist may see (`visible_from`). For reads of many clients in one query."""
+    return or_(
+        *[
+            Practice.user_id == link.client_id
+            if (since := visible_from(link)) is None
+            else and_(Practice.user_id == link.client_id, Practice.started_at >= since)
+            for link in links
+        ]
+    )
+
+
 def last_practice_at(session: Db, links: list[CareLink]) -> dict[uuid.UUID, datetime]:
     """The latest practice each link's therapist may see, by client (one query for all)."""
     if not links:
         return {}
-    windows = [
-        Practice.user_id == link.client_id
-        if (since := visible_from(link)) is None
-        else and_(Practice.user_id == link.client_id, Practice.started_at >= since)
-        for link in links
-    ]
     rows = session.execute(
         select(Practice.user_id, func.max(Practice.started_at))
-        .where(or_(*windows), Practice.deleted_at.is_(None))
+        .where(seen_through(links), Practice.deleted_at.is_(None))
         .group_by(Practice.user_id)
     )
     # max() keeps the column's type, so these come back as aware UTC datetimes.
