@@ -31,6 +31,7 @@ from api.services.notices import mail_invitation, notify_link
 from api.services.transaction import unit_of_work
 
 INVITATION_DAYS = 7
+LOG_ROWS_PER_INSERT = 1000  # x 5 parameters: well under SQLite's 32766 and PostgreSQL's 65535
 NO_INVITATION = "This invitation code is not valid: it may be mistyped, used or expired."
 NO_CLIENT = "There is no such client among yours."
 NO_PRESCRIPTION = "There is no such prescription."
@@ -202,19 +203,20 @@ def log_access(
         return
     now = clock()
     name = (therapist.display_name or therapist.email)[:100]
-    session.execute(
-        insert(AccessLogEntry),
-        [
-            {
-                "client_id": client_id,
-                "therapist_id": therapist.id,
-                "therapist_name": name,
-                "what": what,
-                "at": now,
-            }
-            for client_id in client_ids
-        ],
-    )
+    rows = [
+        {
+            "client_id": client_id,
+            "therapist_id": therapist.id,
+            "therapist_name": name,
+            "what": what,
+            "at": now,
+        }
+        for client_id in client_ids
+    ]
+    # An INSERT with a row of VALUES per client (an executemany sends one statement per
+    # client); in chunks, to stay under the databases' limits on parameters.
+    for start in range(0, len(rows), LOG_ROWS_PER_INSERT):
+        session.execute(insert(AccessLogEntry).values(rows[start : start + LOG_ROWS_PER_INSERT]))
 
 
 def visible_from(link: CareLink) -> datetime | None:
@@ -243,16 +245,21 @@ def seen_through(links: list[CareLink]) -> ColumnElement[bool]:
 
 
 def last_practice_at(session: Db, links: list[CareLink]) -> dict[uuid.UUID, datetime]:
-    """The latest practice each link's therapist may see, by client (one query for all)."""
+    """The latest practice each link's therapist may see, by client: one query for all, a
+    row of one max() per link. A max() of one client alone is read from the end of the
+    index on (user_id, started_at), where a GROUP BY over all the clients would read every
+    practice they ever recorded."""
     if not links:
         return {}
-    rows = session.execute(
-        select(Practice.user_id, func.max(Practice.started_at))
-        .where(seen_through(links), Practice.deleted_at.is_(None))
-        .group_by(Practice.user_id)
-    )
+    latest = [
+        select(func.max(Practice.started_at))
+        .where(seen_through([link]), Practice.deleted_at.is_(None))
+        .scalar_subquery()
+        for link in links
+    ]
+    row = session.execute(select(*latest)).one()
     # max() keeps the column's type, so these come back as aware UTC datetimes.
-    return {user_id: at for user_id, at in rows if at is not None}
+    return {link.client_id: at for link, at in zip(links, row, strict=True) if at is not None}
 
 
 def masked_practice(practice: Practice, link: CareLink) -> dict[str, Any]:
