@@ -63,7 +63,8 @@ def _facts_of_clients(
     # A practice's local_day is the client's day of its start, and a day begins at most 14
     # hours before its UTC midnight (UTC+14): this bound on started_at keeps what the days
     # select and lets the index on (user_id, started_at) find the rows.
-    earliest = datetime.combine(first_day - timedelta(days=1), time(0), tzinfo=UTC)
+    day_before = first_day - timedelta(days=1) if first_day > date.min else first_day
+    earliest = datetime.combine(day_before, time(0), tzinfo=UTC)
     rows = session.execute(
         select(
             Practice.user_id,
