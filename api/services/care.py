@@ -31,7 +31,6 @@ from api.services.notices import mail_invitation, notify_link
 from api.services.transaction import unit_of_work
 
 INVITATION_DAYS = 7
-LOG_ROWS_PER_INSERT = 1000  # x 5 parameters: well under SQLite's 32766 and PostgreSQL's 65535
 NO_INVITATION = "This invitation code is not valid: it may be mistyped, used or expired."
 NO_CLIENT = "There is no such client among yours."
 NO_PRESCRIPTION = "There is no such prescription."
@@ -203,20 +202,19 @@ def log_access(
         return
     now = clock()
     name = (therapist.display_name or therapist.email)[:100]
-    rows = [
-        {
-            "client_id": client_id,
-            "therapist_id": therapist.id,
-            "therapist_name": name,
-            "what": what,
-            "at": now,
-        }
-        for client_id in client_ids
-    ]
-    # An INSERT with a row of VALUES per client (an executemany sends one statement per
-    # client); in chunks, to stay under the databases' limits on parameters.
-    for start in range(0, len(rows), LOG_ROWS_PER_INSERT):
-        session.execute(insert(AccessLogEntry).values(rows[start : start + LOG_ROWS_PER_INSERT]))
+    session.execute(
+        insert(AccessLogEntry),
+        [
+            {
+                "client_id": client_id,
+                "therapist_id": therapist.id,
+                "therapist_name": name,
+                "what": what,
+                "at": now,
+            }
+            for client_id in client_ids
+        ],
+    )
 
 
 def visible_from(link: CareLink) -> datetime | None:
