@@ -183,6 +183,7 @@ def main() -> None:
     parser.add_argument("--explain", action="store_true")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--sort", default="cumulative", help="the profile's order (tottime...)")
+    parser.add_argument("--match", help="a regular expression: only the functions it matches")
     args = parser.parse_args()
     base = make_url(
         os.environ.get(
@@ -267,7 +268,8 @@ def main() -> None:
                 request()
             profile.disable()
             out = io.StringIO()
-            pstats.Stats(profile, stream=out).sort_stats(args.sort).print_stats(35)
+            restrictions = [args.match] if args.match else []
+            pstats.Stats(profile, stream=out).sort_stats(args.sort).print_stats(*restrictions, 35)
             print(out.getvalue())
         with app.app_context():
             db.session.remove()
