@@ -84,8 +84,10 @@ def _recent_moods(
             )
             .label("newest"),
         )
+        .join(CareLink, CareLink.client_id == Practice.user_id)
         .where(
-            care.seen_through(sharing),
+            CareLink.id.in_([link.id for link in sharing]),
+            care.seen_through_link(),
             Practice.deleted_at.is_(None),
             Practice.mood_before.is_not(None),
             Practice.mood_after.is_not(None),
