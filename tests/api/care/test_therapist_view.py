@@ -379,7 +379,8 @@ def test_after_linking_again_adherence_counts_only_what_the_new_link_shows(
 
 def mood_trend(client, therapist, person) -> list[tuple[str, int, int]]:
     listed = {c["id"]: c for c in client.get("/api/v1/clients", headers=therapist.headers).json}
-    return [(m["day"], m["mood_before"], m["mood_after"]) for m in listed[person.id]["recent_moods"]]
+    points = listed[person.id]["recent_moods"]
+    return [(m["day"], m["mood_before"], m["mood_after"]) for m in points]
 
 
 def test_the_mood_trend_is_the_last_ten_rated_practices_the_therapist_may_see(
