@@ -40,6 +40,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/render.py
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/practices.py
+	$(BIN)/python bench/clients.py
 	$(BIN)/python bench/web.py
 	$(BIN)/python bench/json_depth.py
 	$(BIN)/python bench/reminders.py

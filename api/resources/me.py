@@ -24,13 +24,14 @@ class Me(MethodView):
     @auth_required()
     @blp.arguments(DeleteAccountSchema)
     @blp.response(204)
-    @documents(415)
+    @documents(409, 415)
     @blp.doc(operationId="deleteAccount")
     def delete(self, data):
         """Erase your account and everything in it (give your password to confirm)
 
         Practices, links, the access log and the account are deleted. Prescriptions a
-        therapist wrote for you stay in their records, without you."""
+        therapist wrote for you stay in their records, without you. The last enabled admin
+        cannot erase their account (409): create another admin first."""
         privacy.erase_account(db.session, passwords(), current_user(), data["password"], clock=now)
         clear_refresh_cookie()
 

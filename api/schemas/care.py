@@ -70,9 +70,9 @@ class AdherenceCountSchema(Schema):
 
 
 class MoodPointSchema(Schema):
-    """Dumps a `Practice` the client shares the mood of."""
+    """Dumps a `care_reads.MoodPoint` (a practice the client shares the mood of)."""
 
-    day = fields.Date(required=True, attribute="local_day")
+    day = fields.Date(required=True)
     mood_before = fields.Integer(required=True)
     mood_after = fields.Integer(required=True)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -60,6 +60,11 @@ def _facts_of_clients(
     session: Db, client_ids: list[uuid.UUID], first_day: date, last_day: date
 ) -> dict[uuid.UUID, list[schedule.PracticeFact]]:
     """`_facts` for many clients in one query."""
+    # A practice's local_day is the client's day of its start, and a day begins at most 14
+    # hours before its UTC midnight (UTC+14): this bound on started_at keeps what the days
+    # select and lets the index on (user_id, started_at) find the rows.
+    day_before = first_day - timedelta(days=1) if first_day > date.min else first_day
+    earliest = datetime.combine(day_before, time(0), tzinfo=UTC)
     rows = session.execute(
         select(
             Practice.user_id,
@@ -73,6 +78,7 @@ def _facts_of_clients(
         .where(
             Practice.user_id.in_(client_ids),
             Practice.deleted_at.is_(None),
+            Practice.started_at >= earliest,
             Practice.local_day >= first_day,
             Practice.local_day <= last_day,
         )

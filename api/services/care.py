@@ -11,7 +11,7 @@ import uuid
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Select, func, insert, or_, select, update
 
 from api.models import (
     AccessLogEntry,
@@ -220,7 +220,8 @@ def log_access(
 def visible_from(link: CareLink) -> datetime | None:
     """The earliest practice start the link's therapist may see: when the link was made, or
     None (no limit) when the client shares their history. Every therapist read of practices
-    (lists, last practice, adherence) goes through this window."""
+    (lists, last practice, adherence) goes through this window; `seen_through_link` is the
+    same rule in SQL."""
     return None if link.share_history else link.created_at
 
 
@@ -229,23 +230,35 @@ def can_see(link: CareLink, started_at: datetime) -> bool:
     return since is None or started_at >= since
 
 
+def seen_through_link() -> ColumnElement[bool]:
+    """`visible_from` in SQL, for a query that joins practices to the care link they are
+    read through (`Practice.user_id == CareLink.client_id`): with the link's columns as
+    parameters, its statement is the same for one client or a hundred."""
+    return or_(CareLink.share_history, Practice.started_at >= CareLink.created_at)
+
+
 def last_practice_at(session: Db, links: list[CareLink]) -> dict[uuid.UUID, datetime]:
-    """The latest practice each link's therapist may see, by client (one query for all)."""
+    """The latest practice each link's therapist may see, by client (one query for all).
+    A max() per link, correlated to it, is read from the end of the index on (user_id,
+    started_at), where a GROUP BY over all the clients would read every practice they ever
+    recorded."""
     if not links:
         return {}
-    windows = [
-        Practice.user_id == link.client_id
-        if (since := visible_from(link)) is None
-        else and_(Practice.user_id == link.client_id, Practice.started_at >= since)
-        for link in links
-    ]
+    latest = (
+        select(func.max(Practice.started_at))
+        .where(
+            Practice.user_id == CareLink.client_id,
+            Practice.deleted_at.is_(None),
+            seen_through_link(),
+        )
+        .correlate(CareLink)
+        .scalar_subquery()
+    )
     rows = session.execute(
-        select(Practice.user_id, func.max(Practice.started_at))
-        .where(or_(*windows), Practice.deleted_at.is_(None))
-        .group_by(Practice.user_id)
+        select(CareLink.client_id, latest).where(CareLink.id.in_([link.id for link in links]))
     )
     # max() keeps the column's type, so these come back as aware UTC datetimes.
-    return {user_id: at for user_id, at in rows if at is not None}
+    return {client_id: at for client_id, at in rows if at is not None}
 
 
 def masked_practice(practice: Practice, link: CareLink) -> dict[str, Any]:

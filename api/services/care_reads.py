@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from api.models import AgendaItem, CareLink, Practice, Prescription, User
 from api.models.base import utcnow
@@ -21,6 +21,15 @@ MOOD_TREND = 10  # practices in a client's mood trend at a glance
 
 
 @dataclass(frozen=True)
+class MoodPoint:
+    """A practice in a client's mood trend: its day and the moods before and after."""
+
+    day: date
+    mood_before: int
+    mood_after: int
+
+
+@dataclass(frozen=True)
 class ClientOverview:
     """A linked client at a glance: the link, their last practice the therapist may see,
     and expected and done over the client's last 7 days."""
@@ -28,7 +37,7 @@ class ClientOverview:
     link: CareLink
     last_practice_at: datetime | None
     adherence_7d: adherence.Counts
-    recent_moods: list[Practice] | None = None
+    recent_moods: list[MoodPoint] | None = None
 
 
 @dataclass(frozen=True)
@@ -52,32 +61,49 @@ def _overviews(session: Db, links: list[CareLink], clock: Clock) -> list[ClientO
 
 def _recent_moods(
     session: Db, links: list[CareLink], clock: Clock
-) -> dict[uuid.UUID, list[Practice]]:
+) -> dict[uuid.UUID, list[MoodPoint]]:
     """Per link that shares mood: the client's last `MOOD_TREND` practices rated before and
-    after within the last 30 days that the therapist may see, oldest first. One query."""
+    after within the last 30 days that the therapist may see, oldest first. One query, which
+    ranks each client's rows in the database and reads only the columns shown (never a
+    note, which would be decrypted for nothing)."""
     sharing = [link for link in links if link.share_mood]
     if not sharing:
         return {}
-    rows = session.scalars(
-        select(Practice)
+    ranked = (
+        select(
+            Practice.user_id,
+            Practice.started_at,
+            Practice.id,
+            Practice.local_day,
+            Practice.mood_before,
+            Practice.mood_after,
+            func.row_number()
+            .over(
+                partition_by=Practice.user_id,
+                order_by=(Practice.started_at.desc(), Practice.id.desc()),
+            )
+            .label("newest"),
+        )
+        .join(CareLink, CareLink.client_id == Practice.user_id)
         .where(
-            Practice.user_id.in_([link.client_id for link in sharing]),
+            CareLink.id.in_([link.id for link in sharing]),
+            care.seen_through_link(),
             Practice.deleted_at.is_(None),
             Practice.mood_before.is_not(None),
             Practice.mood_after.is_not(None),
             Practice.started_at >= clock() - timedelta(days=30),
         )
-        .order_by(Practice.started_at)
+        .subquery()
     )
-    by_client: dict[uuid.UUID, list[Practice]] = {}
-    for practice in rows:
-        by_client.setdefault(practice.user_id, []).append(practice)
-    return {
-        link.id: [p for p in by_client.get(link.client_id, []) if care.can_see(link, p.started_at)][
-            -MOOD_TREND:
-        ]
-        for link in sharing
-    }
+    rows = session.execute(
+        select(ranked.c.user_id, ranked.c.local_day, ranked.c.mood_before, ranked.c.mood_after)
+        .where(ranked.c.newest <= MOOD_TREND)
+        .order_by(ranked.c.user_id, ranked.c.started_at, ranked.c.id)
+    )
+    by_client: dict[uuid.UUID, list[MoodPoint]] = {}
+    for user_id, day, before, after in rows:
+        by_client.setdefault(user_id, []).append(MoodPoint(day, before, after))
+    return {link.id: by_client.get(link.client_id, []) for link in sharing}
 
 
 @unit_of_work(keep_loaded=True)

@@ -28,10 +28,16 @@ from api.services.errors import Invalid
 from api.services.mail_queue import forget_mails_of, queue_mail
 from api.services.mail_texts import ACCOUNT_ERASED
 from api.services.push import default_preferences, list_subscriptions
+from api.services.staff import keep_an_enabled_admin
 from api.services.stats import today_for
 from api.services.transaction import unit_of_work
 
 EXPORT_FORMAT = 1
+
+LAST_ADMIN_NOT_ERASED = (
+    "Yours is the last enabled admin account; create another admin (or enable one) first, "
+    "then erase yours. Nothing was erased."
+)
 
 
 @dataclass(frozen=True)
@@ -123,9 +129,12 @@ def erase_account(
 ) -> None:
     """Delete the person and everything that is theirs. Prescriptions a therapist wrote for
     them stay in the therapist's records without the client; the practices, agenda, links,
-    access log, push subscriptions, reminders, sessions and the account go."""
+    access log, push subscriptions, reminders, sessions and the account go. The last
+    enabled admin cannot erase their account (the service would be left without one)."""
     if not passwords.verify(user.password_hash, password):
         raise Invalid("password", "The password is not right; nothing was erased.")
+    # After the password (a slow hash), so the admins' rows are not locked while it runs.
+    keep_an_enabled_admin(session, user, refusal=LAST_ADMIN_NOT_ERASED)
     # A therapist who leaves ends what they prescribed, as a revoked link would: their
     # clients keep the history but are asked for nothing more.
     for link in session.scalars(select(CareLink).where(CareLink.therapist_id == user.id)):

@@ -21,6 +21,8 @@ from api.services.transaction import unit_of_work
 
 STAFF_ROLES = (Role.THERAPIST, Role.EDITOR, Role.ADMIN)
 
+LAST_ADMIN_NOT_DISABLED = "This is the last enabled admin account; create another admin first."
+
 Clock = Callable[[], datetime]
 
 
@@ -50,8 +52,7 @@ def disable_account(session: Db, admin: User, user_id: uuid.UUID, *, clock: Cloc
     user = find_staff(session, user_id)
     if user.id == admin.id:
         raise Conflict("You cannot disable your own account; ask another admin.")
-    if user.role == Role.ADMIN and user.disabled_at is None:
-        _keep_one_admin(session, user)
+    keep_an_enabled_admin(session, user, refusal=LAST_ADMIN_NOT_DISABLED)
     now = clock()
     if user.disabled_at is None:
         user.disabled_at = now
@@ -64,9 +65,13 @@ def disable_account(session: Db, admin: User, user_id: uuid.UUID, *, clock: Cloc
     return user
 
 
-def _keep_one_admin(session: Db, leaving: User) -> None:
-    """Refuse to disable the last enabled admin. The enabled admins' rows are locked first
-    (PostgreSQL), so two admins disabling each other at once cannot both succeed."""
+def keep_an_enabled_admin(session: Db, leaving: User, *, refusal: str) -> None:
+    """The service always keeps an enabled admin: refuse (Conflict, with `refusal`) to let
+    `leaving` go, whether disabled or erased (`privacy.erase_account`), when it is the last
+    enabled admin. The enabled admins' rows are locked first (PostgreSQL; on SQLite writers
+    queue, `BEGIN IMMEDIATE`), so two admins going at once cannot both succeed."""
+    if leaving.role != Role.ADMIN or leaving.disabled_at is not None:
+        return
     enabled = session.scalars(
         select(User.id)
         .where(User.role == Role.ADMIN, User.disabled_at.is_(None))
@@ -74,7 +79,7 @@ def _keep_one_admin(session: Db, leaving: User) -> None:
         .with_for_update()
     ).all()
     if [admin_id for admin_id in enabled if admin_id != leaving.id] == []:
-        raise Conflict("This is the last enabled admin account; create another admin first.")
+        raise Conflict(refusal)
 
 
 @unit_of_work

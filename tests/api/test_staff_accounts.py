@@ -1,4 +1,5 @@
-"""GET /admin/users and disabling staff accounts: a disabled account's tokens stop at once."""
+"""GET /admin/users and disabling staff accounts: a disabled account's tokens stop at once.
+The last enabled admin can be neither disabled nor erased (DELETE /me)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,30 @@ def disable(client, admin, person):
 
 def enable(client, admin, person):
     return client.post(f"{USERS}/{person.id}/enable", headers=admin.headers)
+
+
+def erase(client, person):
+    return client.delete(ME, json={"password": person.password}, headers=person.headers)
+
+
+def every_row(app) -> dict[str, list[str]]:
+    with app.app_context():
+        db.session.remove()
+        with db.engine.connect() as connection:
+            return {
+                table.name: sorted(str(tuple(row)) for row in connection.execute(select(table)))
+                for table in db.metadata.sorted_tables
+            }
+
+
+def enabled_admins(app) -> list[uuid.UUID]:
+    with app.app_context():
+        db.session.remove()
+        return list(
+            db.session.scalars(
+                select(User.id).where(User.role == Role.ADMIN, User.disabled_at.is_(None))
+            )
+        )
 
 
 def sign_in(client, person):
@@ -167,6 +192,39 @@ def test_clients_and_unknown_ids_are_404(client, admin, make_user, target):
     assert client.get(ME, headers=person.headers).status_code == 200
 
 
+def test_the_last_enabled_admin_cannot_erase_their_account_and_keeps_everything(
+    client, app, admin, make_user
+):
+    other = make_user(Role.ADMIN)
+    assert disable(client, admin, other).status_code == 200  # a disabled admin does not count
+    before = every_row(app)
+    response = erase(client, admin)
+    assert response.status_code == 409
+    assert "last enabled admin" in response.json["message"]
+    assert "create another admin" in response.json["message"]
+    assert "Nothing was erased" in response.json["message"]
+    assert every_row(app) == before
+    assert client.get(ME, headers=admin.headers).status_code == 200
+    assert sign_in(client, admin).status_code == 200
+
+
+def test_an_admin_can_erase_their_account_while_another_enabled_admin_stays(
+    client, app, admin, make_user
+):
+    other = make_user(Role.ADMIN)
+    assert erase(client, admin).status_code == 204
+    assert client.get(ME, headers=admin.headers).status_code == 401
+    assert enabled_admins(app) == [uuid.UUID(other.id)]
+    staff = client.get(USERS, headers=other.headers).json
+    assert [row["id"] for row in staff] == [other.id]
+
+
+def test_a_wrong_password_from_the_last_admin_is_told_as_for_anyone(client, admin):
+    response = client.delete(ME, json={"password": "not the password!"}, headers=admin.headers)
+    assert response.status_code == 422
+    assert "password" in response.json["errors"]["json"]
+
+
 def test_the_last_two_admins_disabling_each_other_at_once_leave_one(app, make_user):
     first, second = make_user(Role.ADMIN), make_user(Role.ADMIN)
     barrier = threading.Barrier(2)
@@ -193,6 +251,38 @@ def test_the_last_two_admins_disabling_each_other_at_once_leave_one(app, make_us
             select(User.id).where(User.role == Role.ADMIN, User.disabled_at.is_(None))
         ).all()
         assert len(enabled) == 1
+
+
+@pytest.mark.parametrize("second_act", ["erases their own account", "disables the first"])
+def test_the_last_two_admins_leaving_at_once_leave_one(app, make_user, second_act):
+    """The first admin erases their account while, at the same moment, the second erases
+    theirs, or the first (in another tab) disables the second: one of the two is refused."""
+    first, second = make_user(Role.ADMIN), make_user(Role.ADMIN)
+    barrier = threading.Barrier(2)
+    codes: dict[str, int] = {}
+
+    def erase_first() -> None:
+        client = app.test_client()
+        barrier.wait()
+        codes["erase"] = erase(client, first).status_code
+
+    def second_leaves() -> None:
+        client = app.test_client()
+        barrier.wait()
+        if second_act == "erases their own account":
+            codes["second"] = erase(client, second).status_code
+        else:
+            codes["second"] = disable(client, first, second).status_code
+
+    threads = [threading.Thread(target=erase_first), threading.Thread(target=second_leaves)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert len(enabled_admins(app)) == 1
+    succeeded = [act for act, code in codes.items() if code in (200, 204)]
+    assert len(succeeded) == 1, codes
+    assert all(code in (200, 204, 401, 409) for code in codes.values()), codes
 
 
 def test_refreshes_racing_a_disable_mint_no_working_token(app, admin, make_user):

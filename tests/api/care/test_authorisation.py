@@ -477,7 +477,10 @@ MATRIX: dict[tuple[str, str], Row] = {
         signed_in(200), "/api/v1/me", lambda w, a: {"json": {"display_name": "Renamed"}}
     ),
     ("DELETE", "/api/v1/me"): Row(
-        signed_in(204), "/api/v1/me", lambda w, a: {"json": {"password": PASSWORD}}
+        # The world's only admin is the last enabled one, who may not erase their account.
+        signed_in(204, admin=409),
+        "/api/v1/me",
+        lambda w, a: {"json": {"password": PASSWORD}},
     ),
     ("POST", "/api/v1/me/password"): Row(
         signed_in(204),

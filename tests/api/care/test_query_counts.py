@@ -213,3 +213,27 @@ def test_the_export_does_not_grow_in_queries_with_rows(
     exporter = therapist if who == "therapist" else person
     small, large = grown(add, "GET", "/api/v1/me/export", exporter)
     assert small == large
+
+
+def test_the_client_list_does_not_grow_in_queries_with_clients_of_every_sharing_choice(
+    client, therapist, link, exercises, make_user, grown
+):
+    """Clients who share their mood or not, their history or not, with rated practices and
+    notes: the list still costs the same statements for N clients as for 4N."""
+    made = iter(range(1000))
+
+    def add(count):
+        for _ in range(count):
+            n = next(made)
+            person = make_user(Role.CLIENT)
+            link(person, share_mood=n % 2 == 0, share_notes=n % 4 == 0, share_history=n % 3 == 0)
+            prescription = prescribe(client, therapist, person)
+            items = [practice(prescription, note="Calmer.", share_note=True) for _ in range(3)]
+            items.append(practice(None, mood_before=None, mood_after=None))
+            response = client.post(
+                "/api/v1/me/practices/sync", json={"practices": items}, headers=person.headers
+            )
+            assert response.status_code == 200, response.json
+
+    small, large = grown(add, "GET", "/api/v1/clients?page_size=100", therapist)
+    assert small == large

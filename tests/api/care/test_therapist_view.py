@@ -375,3 +375,40 @@ def test_after_linking_again_adherence_counts_only_what_the_new_link_shows(
         headers=client_user.headers,
     )
     assert done() == ([1], {"expected": 1, "done": 1})
+
+
+def mood_trend(client, therapist, person) -> list[tuple[str, int, int]]:
+    listed = {c["id"]: c for c in client.get("/api/v1/clients", headers=therapist.headers).json}
+    points = listed[person.id]["recent_moods"]
+    return [(m["day"], m["mood_before"], m["mood_after"]) for m in points]
+
+
+def test_the_mood_trend_is_the_last_ten_rated_practices_the_therapist_may_see(
+    client, clock, linked, exercises
+):
+    clock.now = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+    person = linked.client
+    record(client, person, started_at="2026-11-17T10:00:00Z")  # before the link: not seen
+    for day in range(19, 31):  # twelve rated practices, one a day
+        record(client, person, started_at=f"2026-11-{day}T10:00:00Z", mood_before=day % 10)
+    gone = record(client, person, started_at="2026-11-30T11:00:00Z", mood_before=9)
+    assert (
+        client.delete(f"/api/v1/me/practices/{gone['id']}", headers=person.headers).status_code
+        == 204
+    )
+    record(client, person, started_at="2026-11-30T11:30:00Z", mood_after=None)  # half rated
+    assert mood_trend(client, linked.therapist, person) == [
+        (f"2026-11-{day}", day % 10, 6) for day in range(21, 31)
+    ]
+
+
+def test_the_mood_trend_holds_the_last_30_days_and_earlier_practices_with_history(
+    client, clock, make_user, therapist, link, exercises
+):
+    person = make_user(Role.CLIENT)
+    link(person, share_history=True)
+    clock.now = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+    record(client, person, started_at="2026-10-31T10:00:00Z", mood_before=1)  # 31 days ago
+    record(client, person, started_at="2026-11-17T10:00:00Z", mood_before=2)  # before the link
+    record(client, person, started_at="2026-11-20T10:00:00Z", mood_before=3)
+    assert mood_trend(client, therapist, person) == [("2026-11-17", 2, 6), ("2026-11-20", 3, 6)]
