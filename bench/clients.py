@@ -41,7 +41,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import flask_migrate
-from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, event, insert, text, update
 from sqlalchemy.engine import URL, make_url
 
@@ -195,7 +194,6 @@ def main() -> None:
     helpers = bench_practices()
     with scratch_database(base) as url, tempfile.TemporaryDirectory() as instance:
         config = helpers.bench_config(url, Path(instance))
-        config.DATA_KEYS = [Fernet.generate_key().decode()]  # notes are encrypted at rest
         app = create_app(config)
         with app.app_context():
             flask_migrate.upgrade()

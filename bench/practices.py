@@ -34,6 +34,8 @@ from sqlalchemy.engine import URL, make_url
 # The project root first: bench/api.py would otherwise shadow the `api` package.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from cryptography.fernet import Fernet
+
 from api import create_app
 from api.config import Config
 from api.extensions import db
@@ -113,6 +115,7 @@ def bench_config(url: URL, instance: Path) -> Config:
     config.LOG_LEVEL = "WARNING"
     config.ARGON2_TIME_COST, config.ARGON2_MEMORY_KIB = 1, 1024
     config.SECRET_KEY = "bench"
+    config.DATA_KEYS = [Fernet.generate_key().decode()]  # notes are encrypted at rest
     return config
 
 
