@@ -274,22 +274,33 @@ class PiperNarrator:
 
 
 def _piper_voice(model_path: Path, config_path: Path) -> Any:
-    """Piper's voice on an onnxruntime session that plans no memory pattern.
+    """Piper's voice on an onnxruntime session that holds no memory between sentences.
 
-    A memory pattern is one block for all of a run's tensors, planned for the input's shape and
-    kept per shape; every sentence has a shape of its own, so the blocks pile up. Without it,
-    tensors come from the arena as they are needed: a cold render's peak fell from 308 to
-    271 MB for the bench's sentences, for ~5% more synthesis time (docs/audio.md)."""
+    By default onnxruntime plans one block for all of a run's tensors per input shape and keeps
+    it (every sentence has a shape of its own, so the blocks pile up), and grows an arena of
+    its own in doubling steps. Without either, each tensor is allocated and freed as the model
+    runs, and with glibc handing back anything from 1 MB up straight away (`mallopt`,
+    M_MMAP_THRESHOLD) a freed tensor leaves no hole behind. Measured on the bench's sentences
+    at the calm pace (docs/audio.md): the process peaked at 306 MB with the defaults, 263 MB
+    so; synthesis takes about twice as long (fresh pages for every tensor), a few seconds of a
+    cold render. The threshold is the whole process's: from 1 MB up, numpy's arrays are mapped
+    and unmapped too, which is what glibc does by default up to its dynamic limit anyway."""
     import onnxruntime
     from piper import PiperConfig, PiperVoice
 
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").mallopt(_M_MMAP_THRESHOLD, 1 << 20)
     options = onnxruntime.SessionOptions()
     options.enable_mem_pattern = False
+    options.enable_cpu_mem_arena = False
     session = onnxruntime.InferenceSession(
         str(model_path), sess_options=options, providers=["CPUExecutionProvider"]
     )
     config = PiperConfig.from_dict(json.loads(config_path.read_text(encoding="utf-8")))
     return PiperVoice(session=session, config=config)
+
+
+_M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
 
 
 def _read_entry(path: Path) -> np.ndarray | None:
