@@ -2,9 +2,10 @@
 
 Each length is a stream of blocks (`mixing.py`): every block's mix is computed from the events
 that overlap it, so memory does not depend on the length. The stream is played to measure its
-loudness, then turned and limited on the way to ffmpeg, which writes every rendition in one
-run; each file is measured and any that misses the loudness promise is encoded again from the
-stream played once more (`loudness.py`, `conform.py`, docs/audio.md).
+loudness, then turned and limited in rounds until it lands on the target; the round that lands
+is kept in a file, which an ffmpeg per format encodes from; each file is measured as its
+encoder finishes, and any that misses the loudness promise is encoded again from the kept mix
+(`loudness.py`, `encode.py`, `conform.py`, docs/audio.md).
 """
 
 from __future__ import annotations
