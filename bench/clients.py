@@ -41,8 +41,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import flask_migrate
-from sqlalchemy import create_engine, event, insert, text, update
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy import event, insert, text, update
+from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 # The project root first: bench/api.py would otherwise shadow the `api` package.
@@ -71,20 +71,6 @@ def bench_practices() -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-@contextmanager
-def scratch_database(base: URL) -> Iterator[URL]:
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {SCRATCH} WITH (FORCE)"))
-        connection.execute(text(f"CREATE DATABASE {SCRATCH}"))
-    try:
-        yield base.set(database=SCRATCH)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {SCRATCH} WITH (FORCE)"))
-        admin.dispose()
 
 
 def person(app: Any, role: Role, email: str) -> User:
@@ -192,7 +178,7 @@ def main() -> None:
     if not base.drivername.startswith("postgresql"):
         sys.exit("INTERLUDE_BENCH_DATABASE_URL must name a PostgreSQL server")
     helpers = bench_practices()
-    with scratch_database(base) as url, tempfile.TemporaryDirectory() as instance:
+    with helpers.scratch_database(base, SCRATCH) as url, tempfile.TemporaryDirectory() as instance:
         config = helpers.bench_config(url, Path(instance))
         app = create_app(config)
         with app.app_context():

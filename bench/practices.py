@@ -120,16 +120,17 @@ def bench_config(url: URL, instance: Path) -> Config:
 
 
 @contextmanager
-def scratch_database(base: URL) -> Iterator[URL]:
+def scratch_database(base: URL, name: str = SCRATCH) -> Iterator[URL]:
+    """A database `name` made afresh beside `base`'s, dropped afterwards."""
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {SCRATCH} WITH (FORCE)"))
-        connection.execute(text(f"CREATE DATABASE {SCRATCH}"))
+        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        connection.execute(text(f"CREATE DATABASE {name}"))
     try:
-        yield base.set(database=SCRATCH)
+        yield base.set(database=name)
     finally:
         with admin.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {SCRATCH} WITH (FORCE)"))
+            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         admin.dispose()
 
 
