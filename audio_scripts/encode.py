@@ -10,6 +10,7 @@ memory, and nothing is computed twice.
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
@@ -157,7 +158,7 @@ def encode(
     encoder is done (to measure its file while the others still run)."""
     stream = source if isinstance(source, Stream) else of_array(source)
     names = list(formats) if exactly else plan_formats(formats)
-    feed = stream.path or base.with_name(f"{base.name}.feed.f32")
+    feed = stream.path or _feed_path(base)
     done = [0.0] * len(names)
     try:
         if stream.path is None:
@@ -180,6 +181,14 @@ def encode(
     if progress:
         progress(1.0)
     return renditions
+
+
+def _feed_path(base: Path) -> Path:
+    """A new file beside `base` for the samples the encoders read: its own for each call, as
+    corrections of several formats encode from the same `base` at once."""
+    handle, name = tempfile.mkstemp(prefix=f"{base.name}.", suffix=".feed.f32", dir=base.parent)
+    os.close(handle)
+    return Path(name)
 
 
 def _encode_one(

@@ -4,14 +4,18 @@ and type."""
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from audio_scripts.encode import Rendition, encode, parse_bitrate, plan_formats
+from audio_scripts.loudness import measure
 from audio_scripts.pcm import MIX_RATE, decode
-from audio_scripts.stream import of_array, of_file, written
+from audio_scripts.stream import Stream, of_array, of_file, written
 
 
 @pytest.fixture(scope="module")
@@ -132,3 +136,34 @@ def test_each_rendition_is_handed_on_as_its_encoder_finishes(
     renditions = encode(speechlike, tmp_path / "clip", ["opus", "mp3"], then=then)
     assert sorted(seen) == ["aac", "mp3", "opus"]
     assert [r.format for r in renditions] == ["aac", "opus", "mp3"]
+
+
+def test_encodes_from_one_base_at_once_each_read_their_own_samples(tmp_path: Path) -> None:
+    # conform corrects several formats at once, all named from the same base: each encode must
+    # read the samples it was given, even when both are written side by side
+    first_written = {"loud": threading.Event(), "quiet": threading.Event()}
+
+    def stream(name: str, other: str, level_db: float) -> Stream:
+        t = np.arange(5 * MIX_RATE) / MIX_RATE
+        pcm = (10 ** (level_db / 20) * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+
+        def play() -> Iterator[np.ndarray]:
+            for start in range(0, pcm.size, 4096):
+                yield pcm[start : start + 4096]
+                if start == 0:  # both have begun writing before either goes on
+                    first_written[name].set()
+                    first_written[other].wait(10)
+
+        return Stream(pcm.size, play)
+
+    streams = {"opus": stream("loud", "quiet", -10.0), "mp3": stream("quiet", "loud", -30.0)}
+    with ThreadPoolExecutor(2) as pool:
+        done = list(
+            pool.map(
+                lambda fmt: encode(streams[fmt], tmp_path / "clip", [fmt], exactly=True)[0],
+                ["opus", "mp3"],
+            )
+        )
+    loud, quiet = (measure(rendition.path).integrated_lufs for rendition in done)
+    assert loud - quiet == pytest.approx(20.0, abs=1.0)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.mp3", "clip.opus"]
