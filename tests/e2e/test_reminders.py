@@ -87,11 +87,15 @@ def registration_id(page, cdp, scope: str) -> str:
                 found["id"] = registration["registrationId"]
 
     cdp.on("ServiceWorker.workerRegistrationUpdated", seen)
-    cdp.send("ServiceWorker.enable")
-    for _ in range(100):  # the events arrive while Playwright waits
-        if "id" in found:
-            return found["id"]
-        page.wait_for_timeout(100)
+    # Enabling the domain reports the registrations there are; on a busy machine the report
+    # sometimes never came (a full run, once), so the domain is enabled afresh to ask again.
+    for _ in range(3):
+        cdp.send("ServiceWorker.enable")
+        for _ in range(100):  # the events arrive while Playwright waits
+            if "id" in found:
+                return found["id"]
+            page.wait_for_timeout(100)
+        cdp.send("ServiceWorker.disable")
     raise AssertionError(f"no service worker registration for {scope}")
 
 
