@@ -76,7 +76,6 @@ def conform(
     mix = source if isinstance(source, Stream) else of_array(source)
     measured = encode(mix, base, formats, bitrates, sample_rate=sample_rate,
                       progress=lambda f: report(0.8 * f), then=_measured)  # fmt: skip
-    report(0.8)
     if all(not r.integrated_lufs > SILENCE_LUFS for r in measured):
         return measured  # silence has no loudness to correct
     current = [_Attempt(0.0, PCM_CEILING_DBTP, fed_lufs, r) for r in measured]

@@ -124,20 +124,13 @@ def _read_decoded(command: list[str], cwd: str, log: IO[bytes], peak: TruePeak |
     """Run `command`, feeding what it writes to stdout (float32 PCM) to `peak`."""
     if peak is None:
         return subprocess.run(command, cwd=cwd, stderr=log, check=False).returncode
-    proc = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=log, bufsize=0)
+    proc = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=log)
     assert proc.stdout is not None
     with proc.stdout:
         _widen_pipe(proc.stdout.fileno())
-        buffer = bytearray(_CHUNK * 16)
-        view, held = memoryview(buffer), 0
-        while count := proc.stdout.readinto(view[held:]):  # type: ignore[attr-defined]
-            held += count
-            whole = held - held % 4
-            if held == len(buffer) or count < 4096:
-                peak.feed(np.frombuffer(buffer, dtype=np.float32, count=whole // 4))
-                buffer[: held - whole] = buffer[whole:held]
-                held -= whole
-        peak.feed(np.frombuffer(buffer, dtype=np.float32, count=held // 4))
+        # a buffered read returns all it asks for until the end: whole samples every time
+        while data := proc.stdout.read(_CHUNK * 4):
+            peak.feed(np.frombuffer(data, dtype=np.float32, count=len(data) // 4))
     peak.close()
     return proc.wait()
 
